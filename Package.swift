@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pgmigrate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pgmigrate", targets: ["pgmigrate"]),
+        .library(name: "SchemaModel", targets: ["SchemaModel"]),
+        .library(name: "PQClient", targets: ["PQClient"]),
+        .library(name: "PGMigrateKit", targets: ["PGMigrateKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The only C module: libpq, found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // A thin, safe wrapper over libpq. Knows nothing about schemas.
+        .target(name: "PQClient", dependencies: ["CLibPQ"]),
+        // Pure values and SQL rendering. No database, no I/O.
+        .target(name: "SchemaModel"),
+        // Everything the CLI does, as a library the tests call directly.
+        .target(
+            name: "PGMigrateKit",
+            dependencies: [
+                "PQClient",
+                "SchemaModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "pgmigrate",
+            dependencies: [
+                "PGMigrateKit",
+                "PQClient",
+                "SchemaModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SchemaModelTests", dependencies: ["SchemaModel"]),
+        .testTarget(name: "PGMigrateKitTests", dependencies: ["PGMigrateKit", "SchemaModel"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PGMigrateKit", "PQClient", "SchemaModel"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import PGMigrateKit
+
+@main
+struct PGMigrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pgmigrate",
+        abstract: "PostgreSQL-native schema toolkit and migrator.",
+        discussion: """
+            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables.
+
+            Exit codes:
+            \(ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.summary)" }.joined(separator: "\n"))
+            """,
+        version: PGMigrateVersion.current,
+        subcommands: [Ping.self]
+    )
+
+    /// Runs the command; every error becomes one line on stderr and an exit code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as PGMigrateError {
+            Terminal.error(error.message)
+            Foundation.exit(error.status.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
