@@ -1,0 +1,75 @@
+import Foundation
+import SchemaModel
+
+/// Writes the model's migration into a directory, or checks that the
+/// committed file still matches what the model renders.
+public struct Generator: Sendable {
+    public let catalog: Catalog
+    public let directory: URL
+
+    public init(catalog: Catalog, directory: URL) {
+        self.catalog = catalog
+        self.directory = directory
+    }
+
+    /// Validates the model and renders its migration (exit 65 on an invalid model).
+    public func render() throws -> GeneratedMigration {
+        do {
+            try catalog.validate()
+        } catch {
+            throw PGMigrateError(.dataError, error.description)
+        }
+        return GeneratedMigration.initial(catalog)
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        case unchanged(String)
+        case written(String)
+    }
+
+    /// Writes the file when its contents differ; returns what happened.
+    @discardableResult
+    public func write() throws -> Outcome {
+        let migration = try render()
+        let url = directory.appendingPathComponent(migration.fileName)
+        if let existing = try? String(contentsOf: url, encoding: .utf8), normalised(existing) == migration.contents {
+            return .unchanged(url.path)
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(migration.contents.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw PGMigrateError(.dataError, "cannot write \(url.path): \(error.localizedDescription)")
+        }
+        return .written(url.path)
+    }
+
+    /// Throws (exit 1) naming the file when the committed migration differs
+    /// from what the model renders, with the first differing line.
+    public func check() throws {
+        let migration = try render()
+        let url = directory.appendingPathComponent(migration.fileName)
+        guard let existing = try? String(contentsOf: url, encoding: .utf8) else {
+            throw PGMigrateError(.differences, "\(url.path) is missing: run `pgmigrate generate` and commit the result")
+        }
+        let committed = normalised(existing)
+        guard committed != migration.contents else { return }
+        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let new = migration.contents.split(separator: "\n", omittingEmptySubsequences: false)
+        var line = 0
+        while line < min(old.count, new.count), old[line] == new[line] { line += 1 }
+        let detail: String
+        if line < min(old.count, new.count) {
+            detail = "line \(line + 1): the file has `\(old[line])`, the model renders `\(new[line])`"
+        } else {
+            detail = "line \(line + 1): the file has \(old.count) lines, the model renders \(new.count)"
+        }
+        throw PGMigrateError(
+            .differences,
+            "\(url.path) differs from the model (\(detail)): run `pgmigrate generate` and commit the result")
+    }
+
+    private func normalised(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+}

@@ -1,0 +1,188 @@
+/// A mistake in a model, found before any SQL is produced.
+public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        case identifierTooLong, duplicateName, unknownTable, unknownColumn, unknownType
+        case unknownFunction, columnCountMismatch, unindexedForeignKey, emptyDefinition
+    }
+
+    public let kind: Kind
+    /// The object the error is about, e.g. `table public.call_sessions`.
+    public let object: String
+    public let message: String
+
+    public init(_ kind: Kind, _ object: String, _ message: String) {
+        self.kind = kind
+        self.object = object
+        self.message = message
+    }
+
+    public var description: String { "\(object): \(message)" }
+}
+
+/// All the errors of one model, in a stable order.
+public struct ModelValidationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let errors: [ModelError]
+    public var description: String {
+        errors.count == 1
+            ? "invalid model: \(errors[0])"
+            : "invalid model (\(errors.count) errors): " + errors.map(\.description).joined(separator: "; ")
+    }
+}
+
+extension Catalog {
+    /// Checks references and names; throws every problem at once.
+    public func validate() throws(ModelValidationError) {
+        let errors = validationErrors()
+        if !errors.isEmpty { throw ModelValidationError(errors: errors) }
+    }
+
+    public func validationErrors() -> [ModelError] {
+        var errors: [ModelError] = []
+        func name(_ identifier: String, _ object: String, _ what: String) {
+            if identifier.utf8.count > maxIdentifierBytes {
+                errors.append(ModelError(
+                    .identifierTooLong, object,
+                    "\(what) \"\(identifier)\" is \(identifier.utf8.count) bytes; PostgreSQL truncates names over \(maxIdentifierBytes)"))
+            }
+            if identifier.isEmpty { errors.append(ModelError(.emptyDefinition, object, "\(what) has an empty name")) }
+        }
+
+        var relationNames: [QualifiedName: String] = [:]
+        func relation(_ qualified: QualifiedName, _ what: String, _ object: String) {
+            if let previous = relationNames[qualified] {
+                errors.append(ModelError(.duplicateName, object, "\(what) \(qualified) has the same name as \(previous)"))
+            } else {
+                relationNames[qualified] = "\(what) \(qualified)"
+            }
+        }
+
+        var enumNames = Set<QualifiedName>()
+        for type in enums {
+            let object = "type \(type.name)"
+            name(type.name.name, object, "type")
+            if !enumNames.insert(type.name).inserted {
+                errors.append(ModelError(.duplicateName, object, "type \(type.name) is declared twice"))
+            }
+            if type.labels.isEmpty { errors.append(ModelError(.emptyDefinition, object, "enum type has no labels")) }
+            var seen = Set<String>()
+            for label in type.labels where !seen.insert(label).inserted {
+                errors.append(ModelError(.duplicateName, object, "label '\(label)' appears twice"))
+            }
+            for label in type.labels where label.utf8.count > maxIdentifierBytes {
+                errors.append(ModelError(.identifierTooLong, object, "label '\(label)' is over \(maxIdentifierBytes) bytes"))
+            }
+        }
+        for role in roles { name(role.name, "role \(role.name)", "role") }
+        let functionNames = Set(functions.map(\.name))
+        for function in functions { name(function.name.name, "function \(function.name)", "function") }
+
+        let tablesByName = Dictionary(tables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for table in tables {
+            let object = "table \(table.name)"
+            name(table.name.name, object, "table")
+            relation(table.name, "table", object)
+            if table.columns.isEmpty { errors.append(ModelError(.emptyDefinition, object, "table has no columns")) }
+
+            var columns = Set<String>()
+            for column in table.columns {
+                name(column.name, object, "column")
+                if !columns.insert(column.name).inserted {
+                    errors.append(ModelError(.duplicateName, object, "column \(column.name) is declared twice"))
+                }
+                if case .enumType(let type) = column.type, !enumNames.contains(type) {
+                    errors.append(ModelError(.unknownType, object, "column \(column.name) has unknown enum type \(type)"))
+                }
+            }
+            func known(_ list: [String], _ what: String) {
+                for column in list where !columns.contains(column) {
+                    errors.append(ModelError(.unknownColumn, object, "\(what) refers to unknown column \(column)"))
+                }
+            }
+
+            var constraintNames = Set<String>()
+            func constraint(_ constraintName: String, _ what: String) {
+                name(constraintName, object, what)
+                if !constraintNames.insert(constraintName).inserted {
+                    errors.append(ModelError(.duplicateName, object, "constraint \(constraintName) is declared twice"))
+                }
+            }
+            if let pk = table.primaryKey {
+                constraint(pk.name, "primary key")
+                relation(QualifiedName(table.name.schema, pk.name), "primary key index", object)
+                known(pk.columns, "primary key \(pk.name)")
+            }
+            for unique in table.uniques {
+                constraint(unique.name, "unique constraint")
+                relation(QualifiedName(table.name.schema, unique.name), "unique constraint index", object)
+                known(unique.columns, "unique constraint \(unique.name)")
+            }
+            for check in table.checks {
+                constraint(check.name, "check constraint")
+                known(check.columns, "check \(check.name)")
+            }
+            for fk in table.foreignKeys {
+                constraint(fk.name, "foreign key")
+                known(fk.columns, "foreign key \(fk.name)")
+                if fk.columns.count != fk.referencedColumns.count {
+                    errors.append(ModelError(
+                        .columnCountMismatch, object,
+                        "foreign key \(fk.name) has \(fk.columns.count) columns but references \(fk.referencedColumns.count)"))
+                }
+                guard let target = tablesByName[fk.referencedTable] else {
+                    errors.append(ModelError(.unknownTable, object, "foreign key \(fk.name) references unknown table \(fk.referencedTable)"))
+                    continue
+                }
+                for column in fk.referencedColumns where target.column(column) == nil {
+                    errors.append(ModelError(
+                        .unknownColumn, object,
+                        "foreign key \(fk.name) references unknown column \(column) of \(fk.referencedTable)"))
+                }
+                if !table.isExternal && !table.hasIndex(leadingWith: fk.columns) {
+                    errors.append(ModelError(
+                        .unindexedForeignKey, object,
+                        "foreign key \(fk.name) has no index leading with (\(fk.columns.joined(separator: ", "))); deletes on \(fk.referencedTable) would scan \(table.name)"))
+                }
+            }
+            for index in table.indexes {
+                name(index.name, object, "index")
+                relation(QualifiedName(table.name.schema, index.name), "index", object)
+                known(index.keys.flatMap(\.columns) + index.include + index.predicateColumns, "index \(index.name)")
+            }
+            var triggerNames = Set<String>()
+            for trigger in table.triggers {
+                name(trigger.name, object, "trigger")
+                if !triggerNames.insert(trigger.name).inserted {
+                    errors.append(ModelError(.duplicateName, object, "trigger \(trigger.name) is declared twice"))
+                }
+                if !functionNames.contains(trigger.function) {
+                    errors.append(ModelError(.unknownFunction, object, "trigger \(trigger.name) executes unknown function \(trigger.function)"))
+                }
+                for event in trigger.events {
+                    if case .update(let updateColumns) = event { known(updateColumns, "trigger \(trigger.name)") }
+                }
+            }
+            var policyNames = Set<String>()
+            for policy in table.policies {
+                name(policy.name, object, "policy")
+                if !policyNames.insert(policy.name).inserted {
+                    errors.append(ModelError(.duplicateName, object, "policy \(policy.name) is declared twice"))
+                }
+            }
+        }
+        return errors
+    }
+}
+
+extension Table {
+    /// Whether some index (or the primary key, or a unique constraint) starts
+    /// with exactly these columns, in any order.
+    public func hasIndex(leadingWith columns: [String]) -> Bool {
+        let wanted = Set(columns)
+        func leads(_ list: [String]) -> Bool {
+            list.count >= columns.count && Set(list.prefix(columns.count)) == wanted
+        }
+        if let pk = primaryKey, leads(pk.columns) { return true }
+        if uniques.contains(where: { leads($0.columns) }) { return true }
+        return indexes.contains { $0.predicate == nil && leads($0.leadingColumns) }
+    }
+}
