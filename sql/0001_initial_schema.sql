@@ -1,11 +1,11 @@
 -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 6 tables, 6 enum types, 0 functions, 137 statements.
+-- Objects: 6 tables, 6 enum types, 10 functions, 248 statements.
 
 -- Extensions
 
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
 
 -- Enum types
 
@@ -69,6 +69,24 @@ CREATE TYPE public.telephony_operation AS ENUM (
 
 COMMENT ON TYPE public.telephony_operation IS 'Operations performed with a telephony provider.';
 
+-- Roles (created only if absent)
+
+DO $role$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'call_service') THEN
+        CREATE ROLE call_service NOLOGIN;
+    END IF;
+END
+$role$;
+
+DO $role$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'business_app') THEN
+        CREATE ROLE business_app NOLOGIN;
+    END IF;
+END
+$role$;
+
 -- Tables, comments and indexes
 
 CREATE TABLE IF NOT EXISTS public.businesses (
@@ -85,6 +103,7 @@ CREATE TABLE public.call_sessions (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     business_id uuid NOT NULL,
     customer_phone text,
+    customer_phone_hash bytea,
     verification_id uuid NOT NULL,
     status public.call_status DEFAULT 'initiated'::public.call_status NOT NULL,
     started_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -102,18 +121,21 @@ CREATE TABLE public.call_sessions (
     CONSTRAINT call_sessions_pkey PRIMARY KEY (id),
     CONSTRAINT call_sessions_business_id_fkey FOREIGN KEY (business_id) REFERENCES public.businesses (id) ON DELETE RESTRICT,
     CONSTRAINT call_sessions_verification_id_fkey FOREIGN KEY (verification_id) REFERENCES public.customer_verifications (id) ON DELETE RESTRICT,
+    CONSTRAINT call_sessions_id_business_id_key UNIQUE (id, business_id),
     CONSTRAINT call_sessions_duration_seconds_range CHECK (duration_seconds >= 0 AND duration_seconds <= 120),
     CONSTRAINT call_sessions_cost_estimate_non_negative CHECK (cost_estimate >= 0),
     CONSTRAINT call_sessions_questions_asked_is_array CHECK (jsonb_typeof(questions_asked) = 'array'),
     CONSTRAINT call_sessions_connected_after_start CHECK (connected_at >= started_at),
     CONSTRAINT call_sessions_ended_after_start CHECK (ended_at >= started_at),
-    CONSTRAINT call_sessions_ended_after_connect CHECK (ended_at >= connected_at)
+    CONSTRAINT call_sessions_ended_after_connect CHECK (ended_at >= connected_at),
+    CONSTRAINT call_sessions_customer_phone_hash_present CHECK ((customer_phone IS NULL) = (customer_phone_hash IS NULL))
 );
 
 COMMENT ON TABLE public.call_sessions IS 'An individual AI-powered call session.';
 COMMENT ON COLUMN public.call_sessions.id IS 'Primary key.';
 COMMENT ON COLUMN public.call_sessions.business_id IS 'The business the call is made for.';
-COMMENT ON COLUMN public.call_sessions.customer_phone IS 'Customer''s Swedish phone number, encrypted at rest; NULL only after GDPR erasure.';
+COMMENT ON COLUMN public.call_sessions.customer_phone IS 'Customer''s Swedish phone number: written in plain text, stored encrypted (pgcrypto, base64); NULL only after GDPR erasure.';
+COMMENT ON COLUMN public.call_sessions.customer_phone_hash IS 'HMAC-SHA256 of the normalised number under the encryption key: finds a customer''s rows without decrypting.';
 COMMENT ON COLUMN public.call_sessions.verification_id IS 'The customer verification that led to this call.';
 COMMENT ON COLUMN public.call_sessions.status IS 'Call status; follows the state machine.';
 COMMENT ON COLUMN public.call_sessions.started_at IS 'Call initiation time.';
@@ -134,6 +156,7 @@ COMMENT ON CONSTRAINT call_sessions_questions_asked_is_array ON public.call_sess
 COMMENT ON CONSTRAINT call_sessions_connected_after_start ON public.call_sessions IS 'A call cannot connect before it started.';
 COMMENT ON CONSTRAINT call_sessions_ended_after_start ON public.call_sessions IS 'A call cannot end before it started.';
 COMMENT ON CONSTRAINT call_sessions_ended_after_connect ON public.call_sessions IS 'A call cannot end before it connected.';
+COMMENT ON CONSTRAINT call_sessions_customer_phone_hash_present ON public.call_sessions IS 'An encrypted number always has its lookup hash, and erasure removes both.';
 
 CREATE INDEX idx_call_sessions_business_status ON public.call_sessions (business_id, status);
 
@@ -142,6 +165,10 @@ CREATE INDEX idx_call_sessions_created_at ON public.call_sessions (created_at);
 CREATE INDEX idx_call_sessions_verification_id ON public.call_sessions (verification_id);
 
 COMMENT ON INDEX public.idx_call_sessions_verification_id IS 'Covers the foreign key to customer_verifications.';
+
+CREATE INDEX idx_call_sessions_customer_phone_hash ON public.call_sessions (customer_phone_hash) WHERE customer_phone_hash IS NOT NULL;
+
+COMMENT ON INDEX public.idx_call_sessions_customer_phone_hash IS 'GDPR erasure finds a customer''s sessions by the keyed hash.';
 
 CREATE TABLE public.question_configurations (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -159,6 +186,7 @@ CREATE TABLE public.question_configurations (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT question_configurations_pkey PRIMARY KEY (id),
     CONSTRAINT question_configurations_business_id_fkey FOREIGN KEY (business_id) REFERENCES public.businesses (id) ON DELETE RESTRICT,
+    CONSTRAINT question_configurations_id_business_id_key UNIQUE (id, business_id),
     CONSTRAINT question_configurations_question_text_length CHECK (char_length(question_text) >= 10 AND char_length(question_text) <= 500),
     CONSTRAINT question_configurations_frequency_range CHECK (frequency >= 1 AND frequency <= 100),
     CONSTRAINT question_configurations_active_period_valid CHECK (active_from <= active_until),
@@ -193,13 +221,14 @@ CREATE INDEX idx_question_configs_business_active ON public.question_configurati
 CREATE TABLE public.call_events (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     call_session_id uuid NOT NULL,
+    business_id uuid NOT NULL,
     event_type public.call_event_type NOT NULL,
     event_data jsonb DEFAULT '{}'::jsonb NOT NULL,
     timestamp timestamp with time zone DEFAULT now() NOT NULL,
     source public.call_event_source NOT NULL,
     metadata jsonb,
     CONSTRAINT call_events_pkey PRIMARY KEY (id),
-    CONSTRAINT call_events_call_session_id_fkey FOREIGN KEY (call_session_id) REFERENCES public.call_sessions (id) ON DELETE CASCADE,
+    CONSTRAINT call_events_call_session_id_fkey FOREIGN KEY (call_session_id, business_id) REFERENCES public.call_sessions (id, business_id) ON UPDATE CASCADE ON DELETE CASCADE,
     CONSTRAINT call_events_event_data_is_object CHECK (jsonb_typeof(event_data) = 'object'),
     CONSTRAINT call_events_metadata_is_object CHECK (jsonb_typeof(metadata) = 'object')
 );
@@ -207,6 +236,7 @@ CREATE TABLE public.call_events (
 COMMENT ON TABLE public.call_events IS 'Log of events during a call''s lifecycle.';
 COMMENT ON COLUMN public.call_events.id IS 'Primary key.';
 COMMENT ON COLUMN public.call_events.call_session_id IS 'The call session the event belongs to.';
+COMMENT ON COLUMN public.call_events.business_id IS 'The call session''s business (filled in from the session; kept equal by the foreign key).';
 COMMENT ON COLUMN public.call_events.event_type IS 'What happened.';
 COMMENT ON COLUMN public.call_events.event_data IS 'Event-specific JSON object.';
 COMMENT ON COLUMN public.call_events.timestamp IS 'When the event occurred; never earlier than the session''s previous event.';
@@ -217,9 +247,14 @@ COMMENT ON CONSTRAINT call_events_metadata_is_object ON public.call_events IS 'm
 
 CREATE INDEX idx_call_events_session_timestamp ON public.call_events (call_session_id, timestamp);
 
+CREATE INDEX idx_call_events_business_timestamp ON public.call_events (business_id, timestamp);
+
+COMMENT ON INDEX public.idx_call_events_business_timestamp IS 'A tenant''s events through row-level security.';
+
 CREATE TABLE public.call_responses (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     call_session_id uuid NOT NULL,
+    business_id uuid NOT NULL,
     question_id uuid NOT NULL,
     question_text text NOT NULL,
     response_text text NOT NULL,
@@ -231,8 +266,8 @@ CREATE TABLE public.call_responses (
     ai_analysis jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT call_responses_pkey PRIMARY KEY (id),
-    CONSTRAINT call_responses_call_session_id_fkey FOREIGN KEY (call_session_id) REFERENCES public.call_sessions (id) ON DELETE CASCADE,
-    CONSTRAINT call_responses_question_id_fkey FOREIGN KEY (question_id) REFERENCES public.question_configurations (id) ON DELETE RESTRICT,
+    CONSTRAINT call_responses_call_session_id_fkey FOREIGN KEY (call_session_id, business_id) REFERENCES public.call_sessions (id, business_id) ON UPDATE CASCADE ON DELETE CASCADE,
+    CONSTRAINT call_responses_question_id_fkey FOREIGN KEY (question_id, business_id) REFERENCES public.question_configurations (id, business_id) ON DELETE RESTRICT,
     CONSTRAINT call_responses_response_duration_range CHECK (response_duration >= 0 AND response_duration <= 60),
     CONSTRAINT call_responses_confidence_score_range CHECK (confidence_score >= 0 AND confidence_score <= 1),
     CONSTRAINT call_responses_sentiment_score_range CHECK (sentiment_score >= -1 AND sentiment_score <= 1),
@@ -243,6 +278,7 @@ CREATE TABLE public.call_responses (
 COMMENT ON TABLE public.call_responses IS 'Customer responses to specific questions.';
 COMMENT ON COLUMN public.call_responses.id IS 'Primary key.';
 COMMENT ON COLUMN public.call_responses.call_session_id IS 'The call session the response was given in.';
+COMMENT ON COLUMN public.call_responses.business_id IS 'The call session''s business (filled in from the session; kept equal by the foreign key).';
 COMMENT ON COLUMN public.call_responses.question_id IS 'The question configuration that was asked.';
 COMMENT ON COLUMN public.call_responses.question_text IS 'The question as asked, for historical accuracy.';
 COMMENT ON COLUMN public.call_responses.response_text IS 'The customer''s transcribed response.';
@@ -264,6 +300,10 @@ CREATE INDEX idx_call_responses_session ON public.call_responses (call_session_i
 CREATE INDEX idx_call_responses_question_id ON public.call_responses (question_id);
 
 COMMENT ON INDEX public.idx_call_responses_question_id IS 'Covers the foreign key to question_configurations.';
+
+CREATE INDEX idx_call_responses_business_created ON public.call_responses (business_id, created_at);
+
+COMMENT ON INDEX public.idx_call_responses_business_created IS 'A tenant''s responses through row-level security.';
 
 CREATE TABLE public.question_selection_logs (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -307,6 +347,7 @@ CREATE INDEX idx_question_selection_business_time ON public.question_selection_l
 CREATE TABLE public.telephony_provider_logs (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     call_session_id uuid NOT NULL,
+    business_id uuid NOT NULL,
     provider public.telephony_provider NOT NULL,
     provider_call_id character varying(255) NOT NULL,
     operation public.telephony_operation NOT NULL,
@@ -318,7 +359,7 @@ CREATE TABLE public.telephony_provider_logs (
     error_message text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT telephony_provider_logs_pkey PRIMARY KEY (id),
-    CONSTRAINT telephony_provider_logs_call_session_id_fkey FOREIGN KEY (call_session_id) REFERENCES public.call_sessions (id) ON DELETE CASCADE,
+    CONSTRAINT telephony_provider_logs_call_session_id_fkey FOREIGN KEY (call_session_id, business_id) REFERENCES public.call_sessions (id, business_id) ON UPDATE CASCADE ON DELETE CASCADE,
     CONSTRAINT telephony_provider_logs_status_code_valid_http CHECK (status_code >= 100 AND status_code <= 599),
     CONSTRAINT telephony_provider_logs_latency_ms_non_negative CHECK (latency_ms >= 0),
     CONSTRAINT telephony_provider_logs_error_message_required_on_failure CHECK (success OR (error_message IS NOT NULL AND btrim(error_message) <> ''))
@@ -327,6 +368,7 @@ CREATE TABLE public.telephony_provider_logs (
 COMMENT ON TABLE public.telephony_provider_logs IS 'Telephony provider interactions and metrics.';
 COMMENT ON COLUMN public.telephony_provider_logs.id IS 'Primary key.';
 COMMENT ON COLUMN public.telephony_provider_logs.call_session_id IS 'The call session the interaction belongs to.';
+COMMENT ON COLUMN public.telephony_provider_logs.business_id IS 'The call session''s business (filled in from the session; kept equal by the foreign key).';
 COMMENT ON COLUMN public.telephony_provider_logs.provider IS 'Telephony provider used.';
 COMMENT ON COLUMN public.telephony_provider_logs.provider_call_id IS 'The provider''s call identifier.';
 COMMENT ON COLUMN public.telephony_provider_logs.operation IS 'Operation performed.';
@@ -344,3 +386,461 @@ COMMENT ON CONSTRAINT telephony_provider_logs_error_message_required_on_failure 
 CREATE INDEX idx_telephony_provider_logs_session ON public.telephony_provider_logs (call_session_id);
 
 COMMENT ON INDEX public.idx_telephony_provider_logs_session IS 'Covers the foreign key to call_sessions.';
+
+CREATE INDEX idx_telephony_provider_logs_business_created ON public.telephony_provider_logs (business_id, created_at);
+
+COMMENT ON INDEX public.idx_telephony_provider_logs_business_created IS 'A tenant''s provider logs through row-level security.';
+
+-- Functions
+
+CREATE OR REPLACE FUNCTION public.get_current_business_id()
+    RETURNS uuid
+    LANGUAGE sql
+    STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT NULLIF(pg_catalog.current_setting('app.current_business_id', true), '')::uuid
+$function$;
+
+REVOKE ALL ON FUNCTION public.get_current_business_id() FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.get_current_business_id() TO call_service;
+
+GRANT EXECUTE ON FUNCTION public.get_current_business_id() TO business_app;
+
+COMMENT ON FUNCTION public.get_current_business_id() IS 'The tenant of this session: app.current_business_id as uuid, NULL when unset or empty.';
+
+CREATE OR REPLACE FUNCTION public.set_updated_at()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    NEW.updated_at := pg_catalog.now();
+    RETURN NEW;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.set_updated_at() FROM PUBLIC;
+
+COMMENT ON FUNCTION public.set_updated_at() IS 'Sets updated_at to now() on every update.';
+
+CREATE OR REPLACE FUNCTION public.set_business_id_from_call_sessions()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NEW.business_id IS NULL THEN
+        SELECT p.business_id INTO NEW.business_id FROM public.call_sessions p WHERE p.id = NEW.call_session_id;
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.set_business_id_from_call_sessions() FROM PUBLIC;
+
+COMMENT ON FUNCTION public.set_business_id_from_call_sessions() IS 'Fills business_id from the parent call_sessions row when the insert omits it.';
+
+CREATE OR REPLACE FUNCTION public.normalize_swedish_phone(raw text)
+    RETURNS text
+    LANGUAGE plpgsql
+    IMMUTABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    compact text := pg_catalog.translate(raw, ' -', '');
+    national text;
+BEGIN
+    IF compact LIKE '+46%' THEN
+        national := pg_catalog.substr(compact, 4);
+    ELSIF compact LIKE '0046%' THEN
+        national := pg_catalog.substr(compact, 5);
+    ELSIF compact LIKE '0%' THEN
+        national := pg_catalog.substr(compact, 2);
+    END IF;
+    IF national IS NULL OR national !~ '^[1-9][0-9]{6,8}$' THEN
+        RAISE EXCEPTION 'invalid Swedish phone number (% characters): expected +46, 0046 or 0 followed by 7 to 9 digits, the first not 0', pg_catalog.length(raw)
+            USING ERRCODE = 'check_violation', COLUMN = 'customer_phone', CONSTRAINT = 'call_sessions_customer_phone_swedish';
+    END IF;
+    RETURN '+46' || national;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.normalize_swedish_phone(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.normalize_swedish_phone(text) TO call_service;
+
+GRANT EXECUTE ON FUNCTION public.normalize_swedish_phone(text) TO business_app;
+
+COMMENT ON FUNCTION public.normalize_swedish_phone(text) IS 'Normalises a Swedish phone number (+46, 0046 or leading 0; spaces and hyphens ignored) to +46 and 7-9 digits; raises 23514 without echoing the number.';
+
+CREATE OR REPLACE FUNCTION public.phone_encryption_key()
+    RETURNS text
+    LANGUAGE plpgsql
+    STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    key text := pg_catalog.current_setting('app.phone_encryption_key', true);
+BEGIN
+    IF key IS NULL OR key = '' THEN
+        RAISE EXCEPTION 'app.phone_encryption_key is not set: customer phone numbers cannot be encrypted, decrypted or looked up'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'SET app.phone_encryption_key in the session (or ALTER ROLE ... SET) to the phone encryption key';
+    END IF;
+    RETURN key;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.phone_encryption_key() FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.phone_encryption_key() TO call_service;
+
+GRANT EXECUTE ON FUNCTION public.phone_encryption_key() TO business_app;
+
+COMMENT ON FUNCTION public.phone_encryption_key() IS 'The key in app.phone_encryption_key; raises 55000 when it is not set.';
+
+CREATE OR REPLACE FUNCTION public.decrypt_customer_phone(ciphertext text)
+    RETURNS text
+    LANGUAGE sql
+    STABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT public.pgp_sym_decrypt(pg_catalog.decode(ciphertext, 'base64'), public.phone_encryption_key())
+$function$;
+
+REVOKE ALL ON FUNCTION public.decrypt_customer_phone(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.decrypt_customer_phone(text) TO call_service;
+
+COMMENT ON FUNCTION public.decrypt_customer_phone(text) IS 'Decrypts a stored call_sessions.customer_phone with the key in app.phone_encryption_key.';
+
+CREATE OR REPLACE FUNCTION public.customer_phone_lookup_hash(phone text)
+    RETURNS bytea
+    LANGUAGE sql
+    STABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT public.hmac(public.normalize_swedish_phone(phone), public.phone_encryption_key(), 'sha256')
+$function$;
+
+REVOKE ALL ON FUNCTION public.customer_phone_lookup_hash(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.customer_phone_lookup_hash(text) TO call_service;
+
+COMMENT ON FUNCTION public.customer_phone_lookup_hash(text) IS 'The keyed hash stored in call_sessions.customer_phone_hash for a phone number in any accepted format.';
+
+CREATE OR REPLACE FUNCTION public.call_sessions_customer_phone_protect()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    normalized text;
+    key text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.customer_phone IS NOT DISTINCT FROM OLD.customer_phone THEN
+        NEW.customer_phone_hash := OLD.customer_phone_hash; -- the hash only ever follows the number
+        RETURN NEW;
+    END IF;
+    IF NEW.customer_phone IS NULL THEN
+        IF TG_OP = 'INSERT' THEN
+            RAISE EXCEPTION 'null value in column "customer_phone" of relation "call_sessions" violates not-null constraint'
+                USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'customer_phone';
+        END IF;
+        NEW.customer_phone_hash := NULL; -- erasure
+        RETURN NEW;
+    END IF;
+    normalized := public.normalize_swedish_phone(NEW.customer_phone);
+    key := public.phone_encryption_key();
+    NEW.customer_phone := pg_catalog.translate(pg_catalog.encode(public.pgp_sym_encrypt(normalized, key, 'cipher-algo=aes256'), 'base64'), E'\n', '');
+    NEW.customer_phone_hash := public.hmac(normalized, key, 'sha256');
+    RETURN NEW;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.call_sessions_customer_phone_protect() FROM PUBLIC;
+
+COMMENT ON FUNCTION public.call_sessions_customer_phone_protect() IS 'Normalises, validates and encrypts call_sessions.customer_phone; keeps its keyed hash in customer_phone_hash.';
+
+CREATE OR REPLACE FUNCTION public.call_sessions_status_transition()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.status IS DISTINCT FROM 'initiated' THEN
+            RAISE EXCEPTION 'invalid call_sessions.status on insert: % (a new row starts as initiated)', NEW.status
+                USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status', CONSTRAINT = 'call_sessions_status_transition';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+        RETURN NEW;
+    END IF;
+    IF (OLD.status = 'initiated' AND NEW.status IN ('connecting', 'failed'))
+       OR (OLD.status = 'connecting' AND NEW.status IN ('in_progress', 'failed'))
+       OR (OLD.status = 'in_progress' AND NEW.status IN ('completed', 'timeout', 'failed')) THEN
+        PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.id::text));
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'invalid call_sessions.status transition: % -> %', OLD.status, NEW.status
+        USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status', CONSTRAINT = 'call_sessions_status_transition',
+              HINT = 'allowed transitions: initiated -> connecting, initiated -> failed, connecting -> in_progress, connecting -> failed, in_progress -> completed, in_progress -> timeout, in_progress -> failed';
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.call_sessions_status_transition() FROM PUBLIC;
+
+COMMENT ON FUNCTION public.call_sessions_status_transition() IS 'Enforces the call_sessions.status state machine (generated from the model).';
+
+CREATE OR REPLACE FUNCTION public.call_events_rules()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    session_status text;
+    latest timestamp with time zone;
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.call_session_id::text));
+    SELECT s.status::text INTO session_status FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
+    IF NOT FOUND THEN
+        RETURN NEW; -- the foreign key (or row-level security) rejects the row
+    END IF;
+    IF NOT ((session_status = 'initiated' AND NEW.event_type IN ('initiated', 'connecting', 'failed'))
+                     OR (session_status = 'connecting' AND NEW.event_type IN ('connecting', 'answered', 'ai_connected', 'failed'))
+                     OR (session_status = 'in_progress' AND NEW.event_type IN ('answered', 'ai_connected', 'question_asked', 'response_received', 'warning_sent', 'timeout', 'completed', 'failed'))
+                     OR (session_status = 'completed' AND NEW.event_type IN ('completed'))
+                     OR (session_status = 'failed' AND NEW.event_type IN ('failed'))
+                     OR (session_status = 'timeout' AND NEW.event_type IN ('timeout'))) THEN
+        RAISE EXCEPTION 'invalid call_events.event_type: % is not allowed while the call session is %', NEW.event_type, session_status
+            USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                  COLUMN = 'event_type', CONSTRAINT = 'call_events_event_type_allowed';
+    END IF;
+    SELECT max(e.timestamp) INTO latest FROM public.call_events e WHERE e.call_session_id = NEW.call_session_id;
+    IF latest IS NOT NULL AND NEW.timestamp < latest THEN
+        RAISE EXCEPTION 'invalid call_events.timestamp: % is earlier than the session''s latest event (%)', NEW.timestamp, latest
+            USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                  COLUMN = 'timestamp', CONSTRAINT = 'call_events_timestamp_chronological';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.call_events_rules() FROM PUBLIC;
+
+COMMENT ON FUNCTION public.call_events_rules() IS 'Event type must suit the session status; timestamps never go backwards within a session.';
+
+-- Triggers
+
+CREATE TRIGGER call_sessions_customer_phone_protect
+    BEFORE INSERT OR UPDATE OF customer_phone, customer_phone_hash ON public.call_sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION public.call_sessions_customer_phone_protect();
+
+COMMENT ON TRIGGER call_sessions_customer_phone_protect ON public.call_sessions IS 'Encrypts the customer phone number at rest.';
+
+CREATE TRIGGER call_sessions_set_updated_at
+    BEFORE UPDATE ON public.call_sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_updated_at();
+
+COMMENT ON TRIGGER call_sessions_set_updated_at ON public.call_sessions IS 'Maintains updated_at.';
+
+CREATE TRIGGER call_sessions_status_transition
+    BEFORE INSERT OR UPDATE OF status ON public.call_sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION public.call_sessions_status_transition();
+
+COMMENT ON TRIGGER call_sessions_status_transition ON public.call_sessions IS 'Status changes must follow the state machine.';
+
+CREATE TRIGGER question_configurations_set_updated_at
+    BEFORE UPDATE ON public.question_configurations
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_updated_at();
+
+COMMENT ON TRIGGER question_configurations_set_updated_at ON public.question_configurations IS 'Maintains updated_at.';
+
+CREATE TRIGGER call_events_business_id_default
+    BEFORE INSERT ON public.call_events
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_business_id_from_call_sessions();
+
+COMMENT ON TRIGGER call_events_business_id_default ON public.call_events IS 'Fills business_id from the call_sessions row.';
+
+CREATE TRIGGER call_events_rules
+    BEFORE INSERT OR UPDATE OF call_session_id, event_type, timestamp ON public.call_events
+    FOR EACH ROW
+    EXECUTE FUNCTION public.call_events_rules();
+
+COMMENT ON TRIGGER call_events_rules ON public.call_events IS 'Event type and ordering rules (generated from the model).';
+
+CREATE TRIGGER call_responses_business_id_default
+    BEFORE INSERT ON public.call_responses
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_business_id_from_call_sessions();
+
+COMMENT ON TRIGGER call_responses_business_id_default ON public.call_responses IS 'Fills business_id from the call_sessions row.';
+
+CREATE TRIGGER telephony_provider_logs_business_id_default
+    BEFORE INSERT ON public.telephony_provider_logs
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_business_id_from_call_sessions();
+
+COMMENT ON TRIGGER telephony_provider_logs_business_id_default ON public.telephony_provider_logs IS 'Fills business_id from the call_sessions row.';
+
+-- Row-level security
+
+ALTER TABLE public.call_sessions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY call_sessions_business_isolation ON public.call_sessions
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY call_sessions_business_isolation ON public.call_sessions IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY call_sessions_system_access ON public.call_sessions
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY call_sessions_system_access ON public.call_sessions IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.question_configurations ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY question_configurations_business_isolation ON public.question_configurations
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY question_configurations_business_isolation ON public.question_configurations IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY question_configurations_system_access ON public.question_configurations
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY question_configurations_system_access ON public.question_configurations IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.call_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY call_events_business_isolation ON public.call_events
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY call_events_business_isolation ON public.call_events IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY call_events_system_access ON public.call_events
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY call_events_system_access ON public.call_events IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.call_responses ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY call_responses_business_isolation ON public.call_responses
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY call_responses_business_isolation ON public.call_responses IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY call_responses_system_access ON public.call_responses
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY call_responses_system_access ON public.call_responses IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.question_selection_logs ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY question_selection_logs_business_isolation ON public.question_selection_logs
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY question_selection_logs_business_isolation ON public.question_selection_logs IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY question_selection_logs_system_access ON public.question_selection_logs
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY question_selection_logs_system_access ON public.question_selection_logs IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.telephony_provider_logs ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY telephony_provider_logs_business_isolation ON public.telephony_provider_logs
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY telephony_provider_logs_business_isolation ON public.telephony_provider_logs IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY telephony_provider_logs_system_access ON public.telephony_provider_logs
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY telephony_provider_logs_system_access ON public.telephony_provider_logs IS 'The system service reads and writes all rows.';
+
+-- Privileges
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_sessions TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_sessions TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.question_configurations TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.question_configurations TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_events TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_events TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_responses TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_responses TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.question_selection_logs TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.question_selection_logs TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.telephony_provider_logs TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.telephony_provider_logs TO business_app;

@@ -28,11 +28,14 @@ public struct Catalog: Hashable, Sendable {
     public var roles: [Role]
     public var tables: [Table]
     public var functions: [Function]
+    /// Roles granted USAGE on every non-`public` schema of the catalog.
+    public var usageGrantees: [String]
 
     public init(
         schemas: [String] = [], extensions: [Extension] = [], enums: [EnumType] = [],
-        roles: [Role] = [], tables: [Table] = [], functions: [Function] = []
+        roles: [Role] = [], tables: [Table] = [], functions: [Function] = [], usageGrantees: [String] = []
     ) {
+        self.usageGrantees = usageGrantees
         self.schemas = schemas
         self.extensions = extensions
         self.enums = enums

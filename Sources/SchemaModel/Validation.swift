@@ -174,12 +174,15 @@ extension Catalog {
 }
 
 extension Table {
-    /// Whether some index (or the primary key, or a unique constraint) starts
-    /// with exactly these columns, in any order.
+    /// Whether some index (or the primary key, or a unique constraint) can
+    /// find rows by these columns: its leading column is one of them (for a
+    /// composite key, `(call_session_id, business_id)`, an index on
+    /// `call_session_id` finds the few candidate rows).
     public func hasIndex(leadingWith columns: [String]) -> Bool {
         let wanted = Set(columns)
         func leads(_ list: [String]) -> Bool {
-            list.count >= columns.count && Set(list.prefix(columns.count)) == wanted
+            guard let first = list.first else { return false }
+            return wanted.contains(first)
         }
         if let pk = primaryKey, leads(pk.columns) { return true }
         if uniques.contains(where: { leads($0.columns) }) { return true }

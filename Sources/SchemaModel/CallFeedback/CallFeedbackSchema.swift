@@ -14,11 +14,13 @@
 public enum CallFeedbackSchema {
     public static let defaultSchema = "public"
 
+    /// The model: tables plus the rules expanded into functions, triggers,
+    /// policies, roles and grants.
     public static func catalog(schema: String = defaultSchema) -> Catalog {
         let names = Names(schema: schema)
-        return Catalog(
+        var catalog = Catalog(
             schemas: [schema],
-            extensions: [Extension("pgcrypto")],
+            extensions: [Extension("pgcrypto", schema: pgcryptoSchema)],
             enums: enums(names),
             tables: [
                 external(names.businesses),
@@ -31,7 +33,12 @@ public enum CallFeedbackSchema {
                 telephonyProviderLogs(names),
             ]
         )
+        rules(schema: schema).apply(to: &catalog)
+        return catalog
     }
+
+    /// pgcrypto's schema; the generated functions call it by this name.
+    public static let pgcryptoSchema = "public"
 
     /// The seed's call status values, in state-machine order.
     public static let callStatuses = ["initiated", "connecting", "in_progress", "completed", "failed", "timeout"]
@@ -91,7 +98,8 @@ public enum CallFeedbackSchema {
             columns: [
                 id(),
                 Column("business_id", .uuid, comment: "The business the call is made for."),
-                Column("customer_phone", .text, nullable: true, comment: "Customer's Swedish phone number, encrypted at rest; NULL only after GDPR erasure."),
+                Column("customer_phone", .text, nullable: true, comment: "Customer's Swedish phone number: written in plain text, stored encrypted (pgcrypto, base64); NULL only after GDPR erasure."),
+                Column("customer_phone_hash", .bytea, nullable: true, comment: "HMAC-SHA256 of the normalised number under the encryption key: finds a customer's rows without decrypting."),
                 Column("verification_id", .uuid, comment: "The customer verification that led to this call."),
                 Column("status", .enumType(n.callStatus), default: .literal("initiated", as: .enumType(n.callStatus)), comment: "Call status; follows the state machine."),
                 Column("started_at", .timestamptz, default: .now, comment: "Call initiation time."),
@@ -111,6 +119,7 @@ public enum CallFeedbackSchema {
                 ForeignKey(name: "\(t)_business_id_fkey", columns: ["business_id"], references: n.businesses, ["id"], onDelete: .restrict),
                 ForeignKey(name: "\(t)_verification_id_fkey", columns: ["verification_id"], references: n.customerVerifications, ["id"], onDelete: .restrict),
             ],
+            uniques: [UniqueConstraint(name: "\(t)_id_business_id_key", columns: ["id", "business_id"])],
             checks: [
                 CheckConstraint(name: "\(t)_duration_seconds_range", columns: ["duration_seconds"],
                     "duration_seconds >= 0 AND duration_seconds <= 120", comment: "A call lasts at most 2 minutes."),
@@ -124,11 +133,15 @@ public enum CallFeedbackSchema {
                     "ended_at >= started_at", comment: "A call cannot end before it started."),
                 CheckConstraint(name: "\(t)_ended_after_connect", columns: ["ended_at", "connected_at"],
                     "ended_at >= connected_at", comment: "A call cannot end before it connected."),
+                CheckConstraint(name: "\(t)_customer_phone_hash_present", columns: ["customer_phone", "customer_phone_hash"],
+                    "(customer_phone IS NULL) = (customer_phone_hash IS NULL)", comment: "An encrypted number always has its lookup hash, and erasure removes both."),
             ],
             indexes: [
                 Index("idx_call_sessions_business_status", on: ["business_id", "status"]),
                 Index("idx_call_sessions_created_at", on: ["created_at"]),
                 Index("idx_call_sessions_verification_id", on: ["verification_id"], comment: "Covers the foreign key to customer_verifications."),
+                Index("idx_call_sessions_customer_phone_hash", on: ["customer_phone_hash"], where: "customer_phone_hash IS NOT NULL",
+                    predicateColumns: ["customer_phone_hash"], comment: "GDPR erasure finds a customer's sessions by the keyed hash."),
             ],
             comment: "An individual AI-powered call session.")
     }
@@ -155,6 +168,7 @@ public enum CallFeedbackSchema {
             foreignKeys: [
                 ForeignKey(name: "\(t)_business_id_fkey", columns: ["business_id"], references: n.businesses, ["id"], onDelete: .restrict),
             ],
+            uniques: [UniqueConstraint(name: "\(t)_id_business_id_key", columns: ["id", "business_id"])],
             checks: [
                 CheckConstraint(name: "\(t)_question_text_length", columns: ["question_text"],
                     "char_length(question_text) >= 10 AND char_length(question_text) <= 500", comment: "Question text must be 10-500 characters."),
@@ -183,6 +197,7 @@ public enum CallFeedbackSchema {
             columns: [
                 id(),
                 Column("call_session_id", .uuid, comment: "The call session the event belongs to."),
+                businessOfSession(),
                 Column("event_type", .enumType(n.callEventType), comment: "What happened."),
                 Column("event_data", .jsonb, default: "'{}'::jsonb", comment: "Event-specific JSON object."),
                 Column("timestamp", .timestamptz, default: .now, comment: "When the event occurred; never earlier than the session's previous event."),
@@ -191,7 +206,7 @@ public enum CallFeedbackSchema {
             ],
             primaryKey: pkey(t),
             foreignKeys: [
-                ForeignKey(name: "\(t)_call_session_id_fkey", columns: ["call_session_id"], references: n.callSessions, ["id"], onDelete: .cascade),
+                sessionForeignKey(t, n),
             ],
             checks: [
                 CheckConstraint(name: "\(t)_event_data_is_object", columns: ["event_data"],
@@ -201,6 +216,7 @@ public enum CallFeedbackSchema {
             ],
             indexes: [
                 Index("idx_call_events_session_timestamp", on: ["call_session_id", "timestamp"]),
+                Index("idx_call_events_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's events through row-level security."),
             ],
             comment: "Log of events during a call's lifecycle.")
     }
@@ -212,6 +228,7 @@ public enum CallFeedbackSchema {
             columns: [
                 id(),
                 Column("call_session_id", .uuid, comment: "The call session the response was given in."),
+                businessOfSession(),
                 Column("question_id", .uuid, comment: "The question configuration that was asked."),
                 Column("question_text", .text, comment: "The question as asked, for historical accuracy."),
                 Column("response_text", .text, comment: "The customer's transcribed response."),
@@ -225,8 +242,8 @@ public enum CallFeedbackSchema {
             ],
             primaryKey: pkey(t),
             foreignKeys: [
-                ForeignKey(name: "\(t)_call_session_id_fkey", columns: ["call_session_id"], references: n.callSessions, ["id"], onDelete: .cascade),
-                ForeignKey(name: "\(t)_question_id_fkey", columns: ["question_id"], references: n.questionConfigurations, ["id"], onDelete: .restrict),
+                sessionForeignKey(t, n),
+                ForeignKey(name: "\(t)_question_id_fkey", columns: ["question_id", "business_id"], references: n.questionConfigurations, ["id", "business_id"], onDelete: .restrict),
             ],
             checks: [
                 CheckConstraint(name: "\(t)_response_duration_range", columns: ["response_duration"],
@@ -243,6 +260,7 @@ public enum CallFeedbackSchema {
             indexes: [
                 Index("idx_call_responses_session", on: ["call_session_id"]),
                 Index("idx_call_responses_question_id", on: ["question_id"], comment: "Covers the foreign key to question_configurations."),
+                Index("idx_call_responses_business_created", on: ["business_id", "created_at"], comment: "A tenant's responses through row-level security."),
             ],
             comment: "Customer responses to specific questions.")
     }
@@ -293,6 +311,7 @@ public enum CallFeedbackSchema {
             columns: [
                 id(),
                 Column("call_session_id", .uuid, comment: "The call session the interaction belongs to."),
+                businessOfSession(),
                 Column("provider", .enumType(n.telephonyProvider), comment: "Telephony provider used."),
                 Column("provider_call_id", .varchar(255), comment: "The provider's call identifier."),
                 Column("operation", .enumType(n.telephonyOperation), comment: "Operation performed."),
@@ -306,7 +325,7 @@ public enum CallFeedbackSchema {
             ],
             primaryKey: pkey(t),
             foreignKeys: [
-                ForeignKey(name: "\(t)_call_session_id_fkey", columns: ["call_session_id"], references: n.callSessions, ["id"], onDelete: .cascade),
+                sessionForeignKey(t, n),
             ],
             checks: [
                 CheckConstraint(name: "\(t)_status_code_valid_http", columns: ["status_code"],
@@ -318,6 +337,7 @@ public enum CallFeedbackSchema {
             ],
             indexes: [
                 Index("idx_telephony_provider_logs_session", on: ["call_session_id"], comment: "Covers the foreign key to call_sessions."),
+                Index("idx_telephony_provider_logs_business_created", on: ["business_id", "created_at"], comment: "A tenant's provider logs through row-level security."),
             ],
             comment: "Telephony provider interactions and metrics.")
     }
@@ -334,6 +354,21 @@ public enum CallFeedbackSchema {
 
     static func updatedAt() -> Column {
         Column("updated_at", .timestamptz, default: .now, comment: "When the row was last updated.")
+    }
+
+    /// The tenant column of a child of call_sessions: filled from the session
+    /// by a trigger when omitted, kept equal to it by the composite key.
+    static func businessOfSession() -> Column {
+        Column("business_id", .uuid, comment: "The call session's business (filled in from the session; kept equal by the foreign key).")
+    }
+
+    /// (call_session_id, business_id) → call_sessions (id, business_id):
+    /// deleting a session deletes the child rows; moving a session to another
+    /// business moves them along.
+    static func sessionForeignKey(_ table: String, _ n: Names) -> ForeignKey {
+        ForeignKey(
+            name: "\(table)_call_session_id_fkey", columns: ["call_session_id", "business_id"],
+            references: n.callSessions, ["id", "business_id"], onDelete: .cascade, onUpdate: .cascade)
     }
 
     static func pkey(_ table: String) -> PrimaryKey {

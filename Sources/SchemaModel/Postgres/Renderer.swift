@@ -35,6 +35,13 @@ public struct PostgresRenderer: Sendable {
             out += rowSecurity(table)
             for policy in table.policies { out += createPolicy(policy, on: table.name) }
         }
+        for schema in catalog.schemas where schema != "public" {
+            for role in catalog.usageGrantees {
+                out.append(Statement(
+                    "grant on schema \(schema) to \(role)",
+                    "GRANT USAGE ON SCHEMA \(quoteIdentifierIfNeeded(schema)) TO \(quoteIdentifierIfNeeded(role))"))
+            }
+        }
         for table in catalog.managedTables {
             for grant in table.grants { out.append(self.grant(grant, on: table.name)) }
         }

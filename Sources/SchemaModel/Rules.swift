@@ -1,0 +1,463 @@
+// Rules are declared as data and expanded into catalog objects (functions,
+// triggers, policies, grants), so Postgres enforces them for every client.
+// Each expansion is pure: the same rule value always renders the same SQL.
+
+/// The advisory-lock namespace (first key of `pg_advisory_xact_lock(int, int)`)
+/// the generated triggers use to serialise work on one call session.
+public let sessionLockNamespace: Int32 = 0x7067_6D31  // "pgm1"
+
+/// A status column whose changes must follow listed transitions.
+public struct StateMachine: Hashable, Sendable {
+    public struct Transition: Hashable, Sendable {
+        public var from: String
+        public var to: String
+        public var reason: String
+        public init(_ from: String, _ to: String, _ reason: String) {
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
+    }
+
+    public var table: QualifiedName
+    public var column: String
+    public var states: [String]
+    public var initial: String
+    public var transitions: [Transition]
+
+    public init(table: QualifiedName, column: String, states: [String], initial: String, transitions: [Transition]) {
+        self.table = table
+        self.column = column
+        self.states = states
+        self.initial = initial
+        self.transitions = transitions
+    }
+
+    /// Whether an UPDATE may change the status from `from` to `to`
+    /// (keeping the same status is always allowed).
+    public func allows(_ from: String, _ to: String) -> Bool {
+        from == to || transitions.contains { $0.from == from && $0.to == to }
+    }
+
+    public func targets(from state: String) -> [String] {
+        transitions.filter { $0.from == state }.map(\.to)
+    }
+
+    /// States with no way out.
+    public var terminalStates: [String] { states.filter { targets(from: $0).isEmpty } }
+
+    public var constraintName: String { "\(table.name)_\(column)_transition" }
+    public var functionName: QualifiedName { QualifiedName(table.schema, "\(table.name)_\(column)_transition") }
+
+    /// A Mermaid state diagram of the machine (the README shows it).
+    public var mermaid: String {
+        var lines = ["stateDiagram-v2", "    [*] --> \(initial)"]
+        for t in transitions { lines.append("    \(t.from) --> \(t.to): \(t.reason)") }
+        for state in terminalStates { lines.append("    \(state) --> [*]") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The trigger function: INSERT must use the initial state; UPDATE may
+    /// keep the state or follow a listed transition; anything else raises
+    /// 23514 naming both states. A change also takes the session's advisory
+    /// lock, so it serialises with event inserts for the same session.
+    public func function(lockKeyColumn: String?) -> Function {
+        let col = quoteIdentifierIfNeeded(column)
+        let where_ = "\(table.name).\(column)"
+        var conditions: [String] = []
+        for state in states {
+            let targets = self.targets(from: state)
+            guard !targets.isEmpty else { continue }
+            conditions.append("(OLD.\(col) = \(quoteLiteral(state)) AND NEW.\(col) IN (\(targets.map(quoteLiteral).joined(separator: ", "))))")
+        }
+        let allowed = transitions.map { "\($0.from) -> \($0.to)" }.joined(separator: ", ")
+        let errorFields = "ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = \(quoteLiteral(column)), CONSTRAINT = \(quoteLiteral(constraintName))"
+        let lock = lockKeyColumn.map {
+            "\n        PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(quoteIdentifierIfNeeded($0))::text));"
+        } ?? ""
+        let body = """
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    IF NEW.\(col) IS DISTINCT FROM \(quoteLiteral(initial)) THEN
+                        RAISE EXCEPTION 'invalid \(where_) on insert: % (a new row starts as \(initial))', NEW.\(col)
+                            USING \(errorFields);
+                    END IF;
+                    RETURN NEW;
+                END IF;
+                IF NEW.\(col) IS NOT DISTINCT FROM OLD.\(col) THEN
+                    RETURN NEW;
+                END IF;
+                IF \(conditions.joined(separator: "\n       OR ")) THEN\(lock)
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'invalid \(where_) transition: % -> %', OLD.\(col), NEW.\(col)
+                    USING \(errorFields),
+                          HINT = \(quoteLiteral("allowed transitions: " + allowed));
+            END
+            """
+        return Function(
+            functionName, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: [], comment: "Enforces the \(where_) state machine (generated from the model).",
+            body: body)
+    }
+
+    public func trigger() -> Trigger {
+        Trigger(
+            "\(table.name)_\(column)_transition", .before, [.insert, .update(of: [column])],
+            execute: functionName, comment: "Status changes must follow the state machine.")
+    }
+}
+
+/// Which event types a session in each status accepts, and the ordering rule
+/// for event timestamps.
+public struct EventRules: Hashable, Sendable {
+    public var events: QualifiedName
+    public var sessions: QualifiedName
+    public var sessionColumn: String
+    public var typeColumn: String
+    public var timestampColumn: String
+    public var statusColumn: String
+    /// Per session status, the event types allowed; every status appears once.
+    public var allowed: [(status: String, eventTypes: [String])] {
+        get { allowedPairs.map { ($0.status, $0.eventTypes) } }
+        set { allowedPairs = newValue.map { Allowed(status: $0.status, eventTypes: $0.eventTypes) } }
+    }
+    private var allowedPairs: [Allowed]
+
+    private struct Allowed: Hashable, Sendable {
+        var status: String
+        var eventTypes: [String]
+    }
+
+    public init(
+        events: QualifiedName, sessions: QualifiedName, sessionColumn: String, typeColumn: String,
+        timestampColumn: String, statusColumn: String, allowed: [(status: String, eventTypes: [String])]
+    ) {
+        self.events = events
+        self.sessions = sessions
+        self.sessionColumn = sessionColumn
+        self.typeColumn = typeColumn
+        self.timestampColumn = timestampColumn
+        self.statusColumn = statusColumn
+        self.allowedPairs = allowed.map { Allowed(status: $0.status, eventTypes: $0.eventTypes) }
+    }
+
+    public func allows(eventType: String, whenStatus status: String) -> Bool {
+        allowedPairs.first { $0.status == status }?.eventTypes.contains(eventType) ?? false
+    }
+
+    public var typeConstraintName: String { "\(events.name)_\(typeColumn)_allowed" }
+    public var orderConstraintName: String { "\(events.name)_\(timestampColumn)_chronological" }
+    public var functionName: QualifiedName { QualifiedName(events.schema, "\(events.name)_rules") }
+
+    /// The trigger function. It takes a transaction-scoped advisory lock per
+    /// session (the same one status changes take), so two connections
+    /// inserting events for one session run one after the other: the second
+    /// sees the first's event before it compares timestamps.
+    public func function() -> Function {
+        let session = quoteIdentifierIfNeeded(sessionColumn)
+        let type = quoteIdentifierIfNeeded(typeColumn)
+        let ts = quoteIdentifierIfNeeded(timestampColumn)
+        let status = quoteIdentifierIfNeeded(statusColumn)
+        let conditions = allowedPairs.map {
+            "(session_status = \(quoteLiteral($0.status)) AND NEW.\(type) IN (\($0.eventTypes.map(quoteLiteral).joined(separator: ", "))))"
+        }
+        let body = """
+            DECLARE
+                session_status text;
+                latest timestamp with time zone;
+            BEGIN
+                PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(session)::text));
+                SELECT s.\(status)::text INTO session_status FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
+                IF NOT FOUND THEN
+                    RETURN NEW; -- the foreign key (or row-level security) rejects the row
+                END IF;
+                IF NOT (\(conditions.joined(separator: "\n                     OR "))) THEN
+                    RAISE EXCEPTION 'invalid \(events.name).\(typeColumn): % is not allowed while the call session is %', NEW.\(type), session_status
+                        USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                              COLUMN = \(quoteLiteral(typeColumn)), CONSTRAINT = \(quoteLiteral(typeConstraintName));
+                END IF;
+                SELECT max(e.\(ts)) INTO latest FROM \(events.sql) e WHERE e.\(session) = NEW.\(session);
+                IF latest IS NOT NULL AND NEW.\(ts) < latest THEN
+                    RAISE EXCEPTION 'invalid \(events.name).\(timestampColumn): % is earlier than the session''s latest event (%)', NEW.\(ts), latest
+                        USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                              COLUMN = \(quoteLiteral(timestampColumn)), CONSTRAINT = \(quoteLiteral(orderConstraintName));
+                END IF;
+                RETURN NEW;
+            END
+            """
+        return Function(
+            functionName, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: [],
+            comment: "Event type must suit the session status; timestamps never go backwards within a session.",
+            body: body)
+    }
+
+    public func trigger() -> Trigger {
+        Trigger(
+            "\(events.name)_rules", .before, [.insert, .update(of: [sessionColumn, typeColumn, timestampColumn])],
+            execute: functionName, comment: "Event type and ordering rules (generated from the model).")
+    }
+}
+
+/// A phone-number column encrypted at rest with pgcrypto, with a keyed hash
+/// beside it for lookups without decryption.
+public struct PhoneProtection: Hashable, Sendable {
+    public var table: QualifiedName
+    public var column: String
+    public var hashColumn: String
+    /// The setting holding the key: `SET app.phone_encryption_key = '…'`.
+    public var keySetting: String
+    /// The schema pgcrypto is installed in.
+    public var pgcryptoSchema: String
+    public var serviceRoles: [String]
+    public var writerRoles: [String]
+
+    public init(
+        table: QualifiedName, column: String, hashColumn: String, keySetting: String, pgcryptoSchema: String,
+        serviceRoles: [String], writerRoles: [String]
+    ) {
+        self.table = table
+        self.column = column
+        self.hashColumn = hashColumn
+        self.keySetting = keySetting
+        self.pgcryptoSchema = pgcryptoSchema
+        self.serviceRoles = serviceRoles
+        self.writerRoles = writerRoles
+    }
+
+    var schema: String { table.schema }
+    public var normalizeFunction: QualifiedName { QualifiedName(schema, "normalize_swedish_phone") }
+    public var keyFunction: QualifiedName { QualifiedName(schema, "phone_encryption_key") }
+    public var decryptFunction: QualifiedName { QualifiedName(schema, "decrypt_customer_phone") }
+    public var lookupHashFunction: QualifiedName { QualifiedName(schema, "customer_phone_lookup_hash") }
+    public var triggerFunction: QualifiedName { QualifiedName(schema, "\(table.name)_\(column)_protect") }
+    public var validityConstraint: String { "\(table.name)_\(column)_swedish" }
+    private var crypto: String { quoteIdentifierIfNeeded(pgcryptoSchema) }
+
+    public func functions() -> [Function] {
+        let col = quoteIdentifierIfNeeded(column)
+        let hash = quoteIdentifierIfNeeded(hashColumn)
+        let normalize = Function(
+            normalizeFunction, arguments: [.init("raw", .text)], returns: "text", language: .plpgsql,
+            volatility: .immutable, strict: true, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: writerRoles,
+            comment: "Normalises a Swedish phone number (+46, 0046 or leading 0; spaces and hyphens ignored) to +46 and 7-9 digits; raises 23514 without echoing the number.",
+            body: """
+                DECLARE
+                    compact text := pg_catalog.translate(raw, ' -', '');
+                    national text;
+                BEGIN
+                    IF compact LIKE '+46%' THEN
+                        national := pg_catalog.substr(compact, 4);
+                    ELSIF compact LIKE '0046%' THEN
+                        national := pg_catalog.substr(compact, 5);
+                    ELSIF compact LIKE '0%' THEN
+                        national := pg_catalog.substr(compact, 2);
+                    END IF;
+                    IF national IS NULL OR national !~ '^[1-9][0-9]{6,8}$' THEN
+                        RAISE EXCEPTION 'invalid Swedish phone number (% characters): expected +46, 0046 or 0 followed by 7 to 9 digits, the first not 0', pg_catalog.length(raw)
+                            USING ERRCODE = 'check_violation', COLUMN = \(quoteLiteral(column)), CONSTRAINT = \(quoteLiteral(validityConstraint));
+                    END IF;
+                    RETURN '+46' || national;
+                END
+                """)
+        let key = Function(
+            keyFunction, returns: "text", language: .plpgsql, volatility: .stable,
+            searchPath: ["pg_catalog", "pg_temp"], executeGrantees: writerRoles,
+            comment: "The key in \(keySetting); raises 55000 when it is not set.",
+            body: """
+                DECLARE
+                    key text := pg_catalog.current_setting(\(quoteLiteral(keySetting)), true);
+                BEGIN
+                    IF key IS NULL OR key = '' THEN
+                        RAISE EXCEPTION '\(keySetting) is not set: customer phone numbers cannot be encrypted, decrypted or looked up'
+                            USING ERRCODE = 'object_not_in_prerequisite_state',
+                                  HINT = 'SET \(keySetting) in the session (or ALTER ROLE ... SET) to the phone encryption key';
+                    END IF;
+                    RETURN key;
+                END
+                """)
+        let decrypt = Function(
+            decryptFunction, arguments: [.init("ciphertext", .text)], returns: "text", language: .sql,
+            volatility: .stable, strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: serviceRoles,
+            comment: "Decrypts a stored \(table.name).\(column) with the key in \(keySetting).",
+            body: "SELECT \(crypto).pgp_sym_decrypt(pg_catalog.decode(ciphertext, 'base64'), \(keyFunction.sql)())")
+        let lookup = Function(
+            lookupHashFunction, arguments: [.init("phone", .text)], returns: "bytea", language: .sql,
+            volatility: .stable, strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: serviceRoles,
+            comment: "The keyed hash stored in \(table.name).\(hashColumn) for a phone number in any accepted format.",
+            body: "SELECT \(crypto).hmac(\(normalizeFunction.sql)(phone), \(keyFunction.sql)(), 'sha256')")
+        let protect = Function(
+            triggerFunction, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: [],
+            comment: "Normalises, validates and encrypts \(table.name).\(column); keeps its keyed hash in \(hashColumn).",
+            body: """
+                DECLARE
+                    normalized text;
+                    key text;
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND NEW.\(col) IS NOT DISTINCT FROM OLD.\(col) THEN
+                        NEW.\(hash) := OLD.\(hash); -- the hash only ever follows the number
+                        RETURN NEW;
+                    END IF;
+                    IF NEW.\(col) IS NULL THEN
+                        IF TG_OP = 'INSERT' THEN
+                            RAISE EXCEPTION 'null value in column "\(column)" of relation "\(table.name)" violates not-null constraint'
+                                USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = \(quoteLiteral(column));
+                        END IF;
+                        NEW.\(hash) := NULL; -- erasure
+                        RETURN NEW;
+                    END IF;
+                    normalized := \(normalizeFunction.sql)(NEW.\(col));
+                    key := \(keyFunction.sql)();
+                    NEW.\(col) := pg_catalog.translate(pg_catalog.encode(\(crypto).pgp_sym_encrypt(normalized, key, 'cipher-algo=aes256'), 'base64'), E'\\n', '');
+                    NEW.\(hash) := \(crypto).hmac(normalized, key, 'sha256');
+                    RETURN NEW;
+                END
+                """)
+        return [normalize, key, decrypt, lookup, protect]
+    }
+
+    public func trigger() -> Trigger {
+        Trigger(
+            "\(table.name)_\(column)_protect", .before, [.insert, .update(of: [column, hashColumn])],
+            execute: triggerFunction, comment: "Encrypts the customer phone number at rest.")
+    }
+}
+
+/// Row-level security by tenant: a tenant role sees only rows whose
+/// `column` equals the current tenant setting; a service role sees all.
+public struct TenantIsolation: Hashable, Sendable {
+    public var schema: String
+    public var column: String
+    public var setting: String
+    public var tenantRole: String
+    public var serviceRole: String
+    public var tables: [QualifiedName]
+    public var forceRowSecurity: Bool
+
+    public init(
+        schema: String, column: String, setting: String, tenantRole: String, serviceRole: String,
+        tables: [QualifiedName], forceRowSecurity: Bool
+    ) {
+        self.schema = schema
+        self.column = column
+        self.setting = setting
+        self.tenantRole = tenantRole
+        self.serviceRole = serviceRole
+        self.tables = tables
+        self.forceRowSecurity = forceRowSecurity
+    }
+
+    public var currentTenantFunction: QualifiedName { QualifiedName(schema, "get_current_business_id") }
+
+    public func roles() -> [Role] {
+        [
+            Role(serviceRole, comment: "The system service: all rows."),
+            Role(tenantRole, comment: "A tenant: only rows of the business in \(setting)."),
+        ]
+    }
+
+    public func function() -> Function {
+        Function(
+            currentTenantFunction, returns: "uuid", language: .sql, volatility: .stable,
+            searchPath: ["pg_catalog", "pg_temp"], executeGrantees: [serviceRole, tenantRole],
+            comment: "The tenant of this session: \(setting) as uuid, NULL when unset or empty.",
+            body: "SELECT NULLIF(pg_catalog.current_setting(\(quoteLiteral(setting)), true), '')::uuid")
+    }
+
+    /// The tenant predicate, with the function call in a scalar subquery so
+    /// the planner evaluates it once per statement (an InitPlan), not per row.
+    public var predicate: SQLExpression {
+        SQLExpression("\(quoteIdentifierIfNeeded(column)) = (SELECT \(currentTenantFunction.sql)())")
+    }
+
+    public func policies(for table: QualifiedName) -> [Policy] {
+        [
+            Policy(
+                "\(table.name)_business_isolation", to: [tenantRole], using: predicate, withCheck: predicate,
+                comment: "A tenant reads and writes only rows of its own business."),
+            Policy(
+                "\(table.name)_system_access", to: [serviceRole], using: "true", withCheck: "true",
+                comment: "The system service reads and writes all rows."),
+        ]
+    }
+
+    public func grants() -> [TableGrant] {
+        [TableGrant(serviceRole, [.select, .insert, .update, .delete]), TableGrant(tenantRole, [.select, .insert, .update, .delete])]
+    }
+
+    public var rowSecurity: RowSecurity { RowSecurity(enabled: true, forced: forceRowSecurity) }
+}
+
+/// Child rows carry their parent's tenant column, filled in by a trigger
+/// when the insert omits it; a composite foreign key keeps it equal to the
+/// parent's, so a policy on the child needs no join.
+public struct InheritedTenant: Hashable, Sendable {
+    public var parent: QualifiedName
+    public var parentKey: String
+    public var column: String
+    /// The children's column referencing `parent.parentKey` (same name in all).
+    public var foreignKey: String
+    public var children: [QualifiedName]
+
+    public init(parent: QualifiedName, parentKey: String, column: String, foreignKey: String, children: [QualifiedName]) {
+        self.parent = parent
+        self.parentKey = parentKey
+        self.column = column
+        self.foreignKey = foreignKey
+        self.children = children
+    }
+
+    public var functionName: QualifiedName { QualifiedName(parent.schema, "set_\(column)_from_\(parent.name)") }
+
+    public func function() -> Function {
+        let col = quoteIdentifierIfNeeded(column)
+        return Function(
+            functionName, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: [],
+            comment: "Fills \(column) from the parent \(parent.name) row when the insert omits it.",
+            body: """
+                BEGIN
+                    IF NEW.\(col) IS NULL THEN
+                        SELECT p.\(col) INTO NEW.\(col) FROM \(parent.sql) p WHERE p.\(quoteIdentifierIfNeeded(parentKey)) = NEW.\(quoteIdentifierIfNeeded(foreignKey));
+                    END IF;
+                    RETURN NEW;
+                END
+                """)
+    }
+
+    public func trigger(for table: QualifiedName) -> Trigger {
+        Trigger(
+            "\(table.name)_\(column)_default", .before, [.insert], execute: functionName,
+            comment: "Fills \(column) from the \(parent.name) row.")
+    }
+}
+
+/// `updated_at` kept current by a trigger.
+public struct UpdatedAtRule: Hashable, Sendable {
+    public var schema: String
+    public var column: String
+    public init(schema: String, column: String = "updated_at") {
+        self.schema = schema
+        self.column = column
+    }
+    public var functionName: QualifiedName { QualifiedName(schema, "set_\(column)") }
+
+    public func function() -> Function {
+        Function(
+            functionName, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: [], comment: "Sets \(column) to now() on every update.",
+            body: """
+                BEGIN
+                    NEW.\(quoteIdentifierIfNeeded(column)) := pg_catalog.now();
+                    RETURN NEW;
+                END
+                """)
+    }
+
+    public func trigger(for table: QualifiedName) -> Trigger {
+        Trigger("\(table.name)_set_\(column)", .before, [.update], execute: functionName, comment: "Maintains \(column).")
+    }
+}
