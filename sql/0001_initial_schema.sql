@@ -1,7 +1,7 @@
 -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 6 tables, 6 enum types, 10 functions, 248 statements.
+-- Objects: 8 tables, 6 enum types, 17 functions, 325 statements.
 
 -- Extensions
 
@@ -116,6 +116,7 @@ CREATE TABLE public.call_sessions (
     cost_estimate numeric(10,4),
     recording_url character varying(2048),
     transcript text,
+    transcript_anonymized_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT call_sessions_pkey PRIMARY KEY (id),
@@ -148,6 +149,7 @@ COMMENT ON COLUMN public.call_sessions.telephony_call_id IS 'Telephony provider'
 COMMENT ON COLUMN public.call_sessions.cost_estimate IS 'Estimated call cost (SEK), never negative.';
 COMMENT ON COLUMN public.call_sessions.recording_url IS 'Call recording location; cleared after 30 days.';
 COMMENT ON COLUMN public.call_sessions.transcript IS 'Full conversation transcript; anonymised for long-term storage.';
+COMMENT ON COLUMN public.call_sessions.transcript_anonymized_at IS 'When the transcript was anonymised by retention (NULL: not yet).';
 COMMENT ON COLUMN public.call_sessions.created_at IS 'When the row was created.';
 COMMENT ON COLUMN public.call_sessions.updated_at IS 'When the row was last updated.';
 COMMENT ON CONSTRAINT call_sessions_duration_seconds_range ON public.call_sessions IS 'A call lasts at most 2 minutes.';
@@ -169,6 +171,18 @@ COMMENT ON INDEX public.idx_call_sessions_verification_id IS 'Covers the foreign
 CREATE INDEX idx_call_sessions_customer_phone_hash ON public.call_sessions (customer_phone_hash) WHERE customer_phone_hash IS NOT NULL;
 
 COMMENT ON INDEX public.idx_call_sessions_customer_phone_hash IS 'GDPR erasure finds a customer''s sessions by the keyed hash.';
+
+CREATE INDEX idx_call_sessions_failed_created_at ON public.call_sessions (created_at) WHERE status = 'failed'::public.call_status;
+
+COMMENT ON INDEX public.idx_call_sessions_failed_created_at IS 'Retention: failed sessions by age.';
+
+CREATE INDEX idx_call_sessions_recording_created_at ON public.call_sessions (created_at) WHERE recording_url IS NOT NULL;
+
+COMMENT ON INDEX public.idx_call_sessions_recording_created_at IS 'Retention: sessions with a recording by age.';
+
+CREATE INDEX idx_call_sessions_transcript_pending_created_at ON public.call_sessions (created_at) WHERE transcript IS NOT NULL AND transcript_anonymized_at IS NULL;
+
+COMMENT ON INDEX public.idx_call_sessions_transcript_pending_created_at IS 'Retention: transcripts not yet anonymised, by age.';
 
 CREATE TABLE public.question_configurations (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -250,6 +264,10 @@ CREATE INDEX idx_call_events_session_timestamp ON public.call_events (call_sessi
 CREATE INDEX idx_call_events_business_timestamp ON public.call_events (business_id, timestamp);
 
 COMMENT ON INDEX public.idx_call_events_business_timestamp IS 'A tenant''s events through row-level security.';
+
+CREATE INDEX idx_call_events_timestamp ON public.call_events (timestamp);
+
+COMMENT ON INDEX public.idx_call_events_timestamp IS 'Retention: events by age.';
 
 CREATE TABLE public.call_responses (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -390,6 +408,69 @@ COMMENT ON INDEX public.idx_telephony_provider_logs_session IS 'Covers the forei
 CREATE INDEX idx_telephony_provider_logs_business_created ON public.telephony_provider_logs (business_id, created_at);
 
 COMMENT ON INDEX public.idx_telephony_provider_logs_business_created IS 'A tenant''s provider logs through row-level security.';
+
+CREATE INDEX idx_telephony_provider_logs_created_at ON public.telephony_provider_logs (created_at);
+
+COMMENT ON INDEX public.idx_telephony_provider_logs_created_at IS 'Retention: provider logs by age.';
+
+CREATE TABLE public.call_events_archive (
+    id uuid NOT NULL,
+    call_session_id uuid NOT NULL,
+    business_id uuid NOT NULL,
+    event_type public.call_event_type NOT NULL,
+    event_data jsonb NOT NULL,
+    timestamp timestamp with time zone NOT NULL,
+    source public.call_event_source NOT NULL,
+    metadata jsonb,
+    archived_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT call_events_archive_pkey PRIMARY KEY (id),
+    CONSTRAINT call_events_archive_call_session_id_fkey FOREIGN KEY (call_session_id, business_id) REFERENCES public.call_sessions (id, business_id) ON UPDATE CASCADE ON DELETE CASCADE,
+    CONSTRAINT call_events_archive_event_data_is_object CHECK (jsonb_typeof(event_data) = 'object'),
+    CONSTRAINT call_events_archive_metadata_is_object CHECK (jsonb_typeof(metadata) = 'object')
+);
+
+COMMENT ON TABLE public.call_events_archive IS 'Call events older than 90 days, moved here by retention; same access rules as call_events.';
+COMMENT ON COLUMN public.call_events_archive.id IS 'Primary key.';
+COMMENT ON COLUMN public.call_events_archive.call_session_id IS 'The call session the event belongs to.';
+COMMENT ON COLUMN public.call_events_archive.business_id IS 'The call session''s business (filled in from the session; kept equal by the foreign key).';
+COMMENT ON COLUMN public.call_events_archive.event_type IS 'What happened.';
+COMMENT ON COLUMN public.call_events_archive.event_data IS 'Event-specific JSON object.';
+COMMENT ON COLUMN public.call_events_archive.timestamp IS 'When the event occurred; never earlier than the session''s previous event.';
+COMMENT ON COLUMN public.call_events_archive.source IS 'Where the event came from.';
+COMMENT ON COLUMN public.call_events_archive.metadata IS 'Additional event metadata (JSON object).';
+COMMENT ON COLUMN public.call_events_archive.archived_at IS 'When the event was archived.';
+COMMENT ON CONSTRAINT call_events_archive_event_data_is_object ON public.call_events_archive IS 'event_data is a JSON object.';
+COMMENT ON CONSTRAINT call_events_archive_metadata_is_object ON public.call_events_archive IS 'metadata is a JSON object.';
+
+CREATE INDEX idx_call_events_archive_session ON public.call_events_archive (call_session_id);
+
+COMMENT ON INDEX public.idx_call_events_archive_session IS 'Covers the foreign key; erasure finds a session''s archived events.';
+
+CREATE INDEX idx_call_events_archive_business_timestamp ON public.call_events_archive (business_id, timestamp);
+
+COMMENT ON INDEX public.idx_call_events_archive_business_timestamp IS 'A tenant''s archived events through row-level security.';
+
+CREATE TABLE public.gdpr_erasure_log (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    erased_at timestamp with time zone DEFAULT now() NOT NULL,
+    erased_by text DEFAULT CURRENT_USER NOT NULL,
+    sessions integer NOT NULL,
+    responses integer NOT NULL,
+    events integer NOT NULL,
+    archived_events integer NOT NULL,
+    provider_logs integer NOT NULL,
+    CONSTRAINT gdpr_erasure_log_pkey PRIMARY KEY (id)
+);
+
+COMMENT ON TABLE public.gdpr_erasure_log IS 'Audit of GDPR Article 17 erasures (counts only).';
+COMMENT ON COLUMN public.gdpr_erasure_log.id IS 'Primary key.';
+COMMENT ON COLUMN public.gdpr_erasure_log.erased_at IS 'When the erasure ran.';
+COMMENT ON COLUMN public.gdpr_erasure_log.erased_by IS 'The database role that ran it.';
+COMMENT ON COLUMN public.gdpr_erasure_log.sessions IS 'Call sessions whose personal data was erased.';
+COMMENT ON COLUMN public.gdpr_erasure_log.responses IS 'Responses whose text and analysis were erased.';
+COMMENT ON COLUMN public.gdpr_erasure_log.events IS 'Live events whose payloads were erased.';
+COMMENT ON COLUMN public.gdpr_erasure_log.archived_events IS 'Archived events whose payloads were erased.';
+COMMENT ON COLUMN public.gdpr_erasure_log.provider_logs IS 'Provider logs whose payloads were erased.';
 
 -- Functions
 
@@ -639,6 +720,193 @@ REVOKE ALL ON FUNCTION public.call_events_rules() FROM PUBLIC;
 
 COMMENT ON FUNCTION public.call_events_rules() IS 'Event type must suit the session status; timestamps never go backwards within a session.';
 
+CREATE OR REPLACE FUNCTION public.anonymize_text(input text)
+    RETURNS text
+    LANGUAGE sql
+    IMMUTABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT pg_catalog.regexp_replace(
+         pg_catalog.regexp_replace(
+           pg_catalog.regexp_replace(input,
+             '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[e-post]', 'g'),
+           '\m(19|20)?[0-9]{6}[-+ ]?[0-9]{4}\M', '[personnummer]', 'g'),
+         '(\+46|\m0046|\m0)([ -]?[0-9]){7,9}\M', '[telefon]', 'g')
+$function$;
+
+REVOKE ALL ON FUNCTION public.anonymize_text(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.anonymize_text(text) TO call_service;
+
+COMMENT ON FUNCTION public.anonymize_text(text) IS 'Masks e-mail addresses, personal identity numbers and phone numbers in free text.';
+
+CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 5000)
+    RETURNS TABLE(affected_id uuid, detail text)
+    LANGUAGE sql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH batch AS (
+    SELECT t.id FROM public.call_events t
+    WHERE timestamp < pg_catalog.now() - interval '90 days'
+    ORDER BY t.timestamp
+    LIMIT batch_size
+    FOR UPDATE SKIP LOCKED
+), moved AS (
+    DELETE FROM public.call_events t USING batch WHERE t.id = batch.id
+    RETURNING t.*
+)
+INSERT INTO public.call_events_archive (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
+SELECT moved.id, moved.call_session_id, moved.business_id, moved.event_type, moved.event_data, moved.timestamp, moved.source, moved.metadata, pg_catalog.now() FROM moved
+RETURNING id, NULL::text
+$function$;
+
+REVOKE ALL ON FUNCTION public.retention_call_events_archive(integer) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.retention_call_events_archive(integer) TO call_service;
+
+COMMENT ON FUNCTION public.retention_call_events_archive(integer) IS 'Retention rule call_events_archive: Call events older than 90 days are archived. One batch per call.';
+
+CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 5000)
+    RETURNS TABLE(affected_id uuid, detail text)
+    LANGUAGE sql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH batch AS (
+    SELECT t.id FROM public.telephony_provider_logs t
+    WHERE created_at < pg_catalog.now() - interval '30 days'
+    ORDER BY t.created_at
+    LIMIT batch_size
+    FOR UPDATE SKIP LOCKED
+)
+DELETE FROM public.telephony_provider_logs t USING batch WHERE t.id = batch.id
+RETURNING t.id, NULL::text
+$function$;
+
+REVOKE ALL ON FUNCTION public.retention_telephony_provider_logs_purge(integer) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.retention_telephony_provider_logs_purge(integer) TO call_service;
+
+COMMENT ON FUNCTION public.retention_telephony_provider_logs_purge(integer) IS 'Retention rule telephony_provider_logs_purge: Telephony provider logs older than 30 days are purged. One batch per call.';
+
+CREATE OR REPLACE FUNCTION public.retention_failed_call_sessions_purge(batch_size integer DEFAULT 5000)
+    RETURNS TABLE(affected_id uuid, detail text)
+    LANGUAGE sql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH batch AS (
+    SELECT t.id FROM public.call_sessions t
+    WHERE created_at < pg_catalog.now() - interval '7 days' AND status = 'failed'::public.call_status
+    ORDER BY t.created_at
+    LIMIT batch_size
+    FOR UPDATE SKIP LOCKED
+)
+DELETE FROM public.call_sessions t USING batch WHERE t.id = batch.id
+RETURNING t.id, NULL::text
+$function$;
+
+REVOKE ALL ON FUNCTION public.retention_failed_call_sessions_purge(integer) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.retention_failed_call_sessions_purge(integer) TO call_service;
+
+COMMENT ON FUNCTION public.retention_failed_call_sessions_purge(integer) IS 'Retention rule failed_call_sessions_purge: Failed call sessions older than 7 days are purged with their dependents. One batch per call.';
+
+CREATE OR REPLACE FUNCTION public.retention_call_recordings_clear(batch_size integer DEFAULT 5000)
+    RETURNS TABLE(affected_id uuid, detail text)
+    LANGUAGE sql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH old AS (
+    SELECT t.id, t.recording_url FROM public.call_sessions t
+    WHERE created_at < pg_catalog.now() - interval '30 days' AND recording_url IS NOT NULL
+    ORDER BY t.created_at
+    LIMIT batch_size
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE public.call_sessions t SET recording_url = NULL FROM old WHERE t.id = old.id
+RETURNING t.id, old.recording_url::text
+$function$;
+
+REVOKE ALL ON FUNCTION public.retention_call_recordings_clear(integer) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.retention_call_recordings_clear(integer) TO call_service;
+
+COMMENT ON FUNCTION public.retention_call_recordings_clear(integer) IS 'Retention rule call_recordings_clear: Call recordings are deleted after 30 days (GDPR): the URL is cleared and reported. One batch per call.';
+
+CREATE OR REPLACE FUNCTION public.retention_call_transcripts_anonymize(batch_size integer DEFAULT 5000)
+    RETURNS TABLE(affected_id uuid, detail text)
+    LANGUAGE sql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH batch AS (
+    SELECT t.id FROM public.call_sessions t
+    WHERE created_at < pg_catalog.now() - interval '30 days' AND transcript IS NOT NULL AND transcript_anonymized_at IS NULL
+    ORDER BY t.created_at
+    LIMIT batch_size
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE public.call_sessions t
+SET transcript = public.anonymize_text(t.transcript), transcript_anonymized_at = pg_catalog.now()
+FROM batch WHERE t.id = batch.id
+RETURNING t.id, NULL::text
+$function$;
+
+REVOKE ALL ON FUNCTION public.retention_call_transcripts_anonymize(integer) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.retention_call_transcripts_anonymize(integer) TO call_service;
+
+COMMENT ON FUNCTION public.retention_call_transcripts_anonymize(integer) IS 'Retention rule call_transcripts_anonymize: Transcripts are anonymised for long-term storage (e-mail, personnummer and phone numbers masked). One batch per call.';
+
+CREATE OR REPLACE FUNCTION public.erase_customer_data(phone text)
+    RETURNS TABLE(sessions integer, responses integer, events integer, archived_events integer, provider_logs integer)
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    target bytea := public.customer_phone_lookup_hash(phone);
+    ids uuid[];
+BEGIN
+    SELECT coalesce(array_agg(s.id), '{}') INTO ids
+    FROM (SELECT id FROM public.call_sessions WHERE customer_phone_hash = target FOR UPDATE) s;
+    sessions := pg_catalog.cardinality(ids);
+    IF sessions = 0 THEN
+        responses := 0; events := 0; archived_events := 0; provider_logs := 0;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    UPDATE public.call_sessions SET customer_phone = NULL, transcript = NULL, recording_url = NULL
+    WHERE id = ANY (ids);
+    UPDATE public.call_responses SET response_text = '', ai_analysis = NULL
+    WHERE call_session_id = ANY (ids);
+    GET DIAGNOSTICS responses = ROW_COUNT;
+    UPDATE public.call_events SET event_data = '{}'::jsonb, metadata = NULL
+    WHERE call_session_id = ANY (ids);
+    GET DIAGNOSTICS events = ROW_COUNT;
+    UPDATE public.call_events_archive SET event_data = '{}'::jsonb, metadata = NULL
+    WHERE call_session_id = ANY (ids);
+    GET DIAGNOSTICS archived_events = ROW_COUNT;
+    UPDATE public.telephony_provider_logs
+    SET request_payload = '{}'::jsonb, response_payload = '{}'::jsonb,
+        error_message = CASE WHEN success THEN NULL ELSE '[erased]' END
+    WHERE call_session_id = ANY (ids);
+    GET DIAGNOSTICS provider_logs = ROW_COUNT;
+    INSERT INTO public.gdpr_erasure_log (sessions, responses, events, archived_events, provider_logs)
+    VALUES (sessions, responses, events, archived_events, provider_logs);
+    RETURN NEXT;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION public.erase_customer_data(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION public.erase_customer_data(text) TO call_service;
+
+COMMENT ON FUNCTION public.erase_customer_data(text) IS 'GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key. Idempotent.';
+
 -- Triggers
 
 CREATE TRIGGER call_sessions_customer_phone_protect
@@ -819,6 +1087,37 @@ CREATE POLICY telephony_provider_logs_system_access ON public.telephony_provider
 
 COMMENT ON POLICY telephony_provider_logs_system_access ON public.telephony_provider_logs IS 'The system service reads and writes all rows.';
 
+ALTER TABLE public.call_events_archive ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY call_events_archive_business_isolation ON public.call_events_archive
+    AS PERMISSIVE
+    FOR ALL
+    TO business_app
+    USING (business_id = (SELECT public.get_current_business_id()))
+    WITH CHECK (business_id = (SELECT public.get_current_business_id()));
+
+COMMENT ON POLICY call_events_archive_business_isolation ON public.call_events_archive IS 'A tenant reads and writes only rows of its own business.';
+
+CREATE POLICY call_events_archive_system_access ON public.call_events_archive
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY call_events_archive_system_access ON public.call_events_archive IS 'The system service reads and writes all rows.';
+
+ALTER TABLE public.gdpr_erasure_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY gdpr_erasure_log_system_access ON public.gdpr_erasure_log
+    AS PERMISSIVE
+    FOR ALL
+    TO call_service
+    USING (true)
+    WITH CHECK (true);
+
+COMMENT ON POLICY gdpr_erasure_log_system_access ON public.gdpr_erasure_log IS 'Only the system service reads or writes the erasure audit.';
+
 -- Privileges
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_sessions TO call_service;
@@ -844,3 +1143,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.question_selection_logs TO 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.telephony_provider_logs TO call_service;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.telephony_provider_logs TO business_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_events_archive TO call_service;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_events_archive TO business_app;
+
+GRANT SELECT, INSERT ON TABLE public.gdpr_erasure_log TO call_service;

@@ -84,3 +84,10 @@ let reservedKeywords: Set<String> = [
     "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where",
     "window", "with",
 ]
+
+extension String {
+    /// The string with `prefix` replaced, or unchanged when it does not start with it.
+    public func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}

@@ -7,6 +7,9 @@ public struct CallFeedbackRules: Hashable, Sendable {
     public var tenancy: TenantIsolation
     public var inheritedTenant: InheritedTenant
     public var updatedAt: UpdatedAtRule
+    public var retention: [RetentionRule]
+    public var anonymizer: QualifiedName
+    public var erasure: CustomerErasure
 
     /// Adds every generated object to the catalog.
     public func apply(to catalog: inout Catalog) {
@@ -15,6 +18,12 @@ public struct CallFeedbackRules: Hashable, Sendable {
         catalog.functions += [tenancy.function(), updatedAt.function(), inheritedTenant.function()]
             + phone.functions()
             + [stateMachine.function(lockKeyColumn: "id"), events.function()]
+            + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
+        for rule in retention {
+            let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
+            catalog.functions.append(rule.function(columns: columns, executeGrantees: [tenancy.serviceRole]))
+        }
+        catalog.functions.append(erasure.function(executeGrantees: [tenancy.serviceRole]))
         for index in catalog.tables.indices where !catalog.tables[index].isExternal {
             var table = catalog.tables[index]
             if table.name == stateMachine.table { table.triggers.append(stateMachine.trigger()) }
@@ -28,6 +37,13 @@ public struct CallFeedbackRules: Hashable, Sendable {
                 table.rowSecurity = tenancy.rowSecurity
                 table.policies += tenancy.policies(for: table.name)
                 table.grants += tenancy.grants()
+            }
+            if table.name == erasure.log {
+                table.rowSecurity = tenancy.rowSecurity
+                table.policies.append(Policy(
+                    "\(table.name.name)_system_access", to: [tenancy.serviceRole], using: "true", withCheck: "true",
+                    comment: "Only the system service reads or writes the erasure audit."))
+                table.grants.append(TableGrant(tenancy.serviceRole, [.select, .insert]))
             }
             table.triggers.sort { $0.name < $1.name }  // the order Postgres fires them in
             catalog.tables[index] = table
@@ -52,12 +68,51 @@ extension CallFeedbackSchema {
                 schema: schema, column: "business_id", setting: "app.current_business_id",
                 tenantRole: tenantRole, serviceRole: serviceRole,
                 tables: [n.callSessions, n.questionConfigurations, n.callEvents, n.callResponses,
-                         n.questionSelectionLogs, n.telephonyProviderLogs],
+                         n.questionSelectionLogs, n.telephonyProviderLogs, n.callEventsArchive],
                 forceRowSecurity: false),
             inheritedTenant: InheritedTenant(
                 parent: n.callSessions, parentKey: "id", column: "business_id", foreignKey: "call_session_id",
                 children: [n.callEvents, n.callResponses, n.telephonyProviderLogs]),
-            updatedAt: UpdatedAtRule(schema: schema))
+            updatedAt: UpdatedAtRule(schema: schema),
+            retention: retentionRules(n),
+            anonymizer: n.qualified("anonymize_text"),
+            erasure: CustomerErasure(
+                schema: schema, sessions: n.callSessions, responses: n.callResponses, events: n.callEvents,
+                archivedEvents: n.callEventsArchive, providerLogs: n.telephonyProviderLogs, log: n.erasureLog,
+                lookupHash: n.qualified("customer_phone_lookup_hash")))
+    }
+
+    /// Days after which transcripts are anonymised for long-term storage: the
+    /// same window as recordings, so after 30 days no session holds a raw
+    /// recording or a raw transcript.
+    public static let transcriptAnonymizationDays = 30
+
+    /// The seed's data retention rules.
+    static func retentionRules(_ n: Names) -> [RetentionRule] {
+        [
+            RetentionRule(
+                name: "call_events_archive", table: n.callEvents, ageColumn: "timestamp", olderThanDays: 90,
+                action: .archive(into: n.callEventsArchive, archivedAtColumn: "archived_at"),
+                comment: "Call events older than 90 days are archived."),
+            RetentionRule(
+                name: "telephony_provider_logs_purge", table: n.telephonyProviderLogs, ageColumn: "created_at",
+                olderThanDays: 30, action: .delete,
+                comment: "Telephony provider logs older than 30 days are purged."),
+            RetentionRule(
+                name: "failed_call_sessions_purge", table: n.callSessions, ageColumn: "created_at", olderThanDays: 7,
+                condition: SQLExpression("status = 'failed'::\(n.callStatus.sql)"), action: .delete,
+                comment: "Failed call sessions older than 7 days are purged with their dependents."),
+            RetentionRule(
+                name: "call_recordings_clear", table: n.callSessions, ageColumn: "created_at", olderThanDays: 30,
+                condition: "recording_url IS NOT NULL", action: .clear(columns: ["recording_url"], reportColumn: "recording_url"),
+                comment: "Call recordings are deleted after 30 days (GDPR): the URL is cleared and reported."),
+            RetentionRule(
+                name: "call_transcripts_anonymize", table: n.callSessions, ageColumn: "created_at",
+                olderThanDays: transcriptAnonymizationDays,
+                condition: "transcript IS NOT NULL AND transcript_anonymized_at IS NULL",
+                action: .anonymize(column: "transcript", markColumn: "transcript_anonymized_at", function: n.qualified("anonymize_text")),
+                comment: "Transcripts are anonymised for long-term storage (e-mail, personnummer and phone numbers masked)."),
+        ]
     }
 
     public static let serviceRole = "call_service"

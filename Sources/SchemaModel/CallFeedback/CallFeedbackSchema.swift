@@ -31,6 +31,8 @@ public enum CallFeedbackSchema {
                 callResponses(names),
                 questionSelectionLogs(names),
                 telephonyProviderLogs(names),
+                callEventsArchive(names),
+                erasureLog(names),
             ]
         )
         rules(schema: schema).apply(to: &catalog)
@@ -62,6 +64,8 @@ public enum CallFeedbackSchema {
         var callResponses: QualifiedName { qualified("call_responses") }
         var questionSelectionLogs: QualifiedName { qualified("question_selection_logs") }
         var telephonyProviderLogs: QualifiedName { qualified("telephony_provider_logs") }
+        var callEventsArchive: QualifiedName { qualified("call_events_archive") }
+        var erasureLog: QualifiedName { qualified("gdpr_erasure_log") }
         var callStatus: QualifiedName { qualified("call_status") }
         var questionPriority: QualifiedName { qualified("question_priority") }
         var callEventType: QualifiedName { qualified("call_event_type") }
@@ -112,6 +116,7 @@ public enum CallFeedbackSchema {
                 Column("cost_estimate", .numeric(precision: 10, scale: 4), nullable: true, comment: "Estimated call cost (SEK), never negative."),
                 Column("recording_url", .varchar(2048), nullable: true, comment: "Call recording location; cleared after 30 days."),
                 Column("transcript", .text, nullable: true, comment: "Full conversation transcript; anonymised for long-term storage."),
+                Column("transcript_anonymized_at", .timestamptz, nullable: true, comment: "When the transcript was anonymised by retention (NULL: not yet)."),
                 createdAt(), updatedAt(),
             ],
             primaryKey: pkey(t),
@@ -142,6 +147,13 @@ public enum CallFeedbackSchema {
                 Index("idx_call_sessions_verification_id", on: ["verification_id"], comment: "Covers the foreign key to customer_verifications."),
                 Index("idx_call_sessions_customer_phone_hash", on: ["customer_phone_hash"], where: "customer_phone_hash IS NOT NULL",
                     predicateColumns: ["customer_phone_hash"], comment: "GDPR erasure finds a customer's sessions by the keyed hash."),
+                Index("idx_call_sessions_failed_created_at", on: ["created_at"], where: SQLExpression("status = 'failed'::\(n.callStatus.sql)"),
+                    predicateColumns: ["status"], comment: "Retention: failed sessions by age."),
+                Index("idx_call_sessions_recording_created_at", on: ["created_at"], where: "recording_url IS NOT NULL",
+                    predicateColumns: ["recording_url"], comment: "Retention: sessions with a recording by age."),
+                Index("idx_call_sessions_transcript_pending_created_at", on: ["created_at"],
+                    where: "transcript IS NOT NULL AND transcript_anonymized_at IS NULL",
+                    predicateColumns: ["transcript", "transcript_anonymized_at"], comment: "Retention: transcripts not yet anonymised, by age."),
             ],
             comment: "An individual AI-powered call session.")
     }
@@ -217,6 +229,7 @@ public enum CallFeedbackSchema {
             indexes: [
                 Index("idx_call_events_session_timestamp", on: ["call_session_id", "timestamp"]),
                 Index("idx_call_events_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's events through row-level security."),
+                Index("idx_call_events_timestamp", on: ["timestamp"], comment: "Retention: events by age."),
             ],
             comment: "Log of events during a call's lifecycle.")
     }
@@ -338,8 +351,56 @@ public enum CallFeedbackSchema {
             indexes: [
                 Index("idx_telephony_provider_logs_session", on: ["call_session_id"], comment: "Covers the foreign key to call_sessions."),
                 Index("idx_telephony_provider_logs_business_created", on: ["business_id", "created_at"], comment: "A tenant's provider logs through row-level security."),
+                Index("idx_telephony_provider_logs_created_at", on: ["created_at"], comment: "Retention: provider logs by age."),
             ],
             comment: "Telephony provider interactions and metrics.")
+    }
+
+    /// Events older than the retention window, moved here by the
+    /// `call_events_archive` rule: the columns of call_events plus archived_at.
+    static func callEventsArchive(_ n: Names) -> Table {
+        let t = "call_events_archive"
+        var events = callEvents(n)
+        events.name = n.callEventsArchive
+        events.columns = events.columns.map { column in
+            var column = column
+            column.defaultValue = nil  // archived rows keep their values; no defaults
+            return column
+        } + [Column("archived_at", .timestamptz, default: .now, comment: "When the event was archived.")]
+        return Table(
+            n.callEventsArchive,
+            columns: events.columns,
+            primaryKey: pkey(t),
+            foreignKeys: [sessionForeignKey(t, n)],
+            checks: events.checks.map { check in
+                var check = check
+                check.name = check.name.replacingPrefix("call_events_", with: "\(t)_")
+                return check
+            },
+            indexes: [
+                Index("idx_call_events_archive_session", on: ["call_session_id"], comment: "Covers the foreign key; erasure finds a session's archived events."),
+                Index("idx_call_events_archive_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's archived events through row-level security."),
+            ],
+            comment: "Call events older than 90 days, moved here by retention; same access rules as call_events.")
+    }
+
+    /// One row per GDPR erasure: when, by whom, how many rows. Never the
+    /// phone number or its hash.
+    static func erasureLog(_ n: Names) -> Table {
+        Table(
+            n.erasureLog,
+            columns: [
+                id(),
+                Column("erased_at", .timestamptz, default: .now, comment: "When the erasure ran."),
+                Column("erased_by", .text, default: "CURRENT_USER", comment: "The database role that ran it."),
+                Column("sessions", .integer, comment: "Call sessions whose personal data was erased."),
+                Column("responses", .integer, comment: "Responses whose text and analysis were erased."),
+                Column("events", .integer, comment: "Live events whose payloads were erased."),
+                Column("archived_events", .integer, comment: "Archived events whose payloads were erased."),
+                Column("provider_logs", .integer, comment: "Provider logs whose payloads were erased."),
+            ],
+            primaryKey: pkey("gdpr_erasure_log"),
+            comment: "Audit of GDPR Article 17 erasures (counts only).")
     }
 
     // MARK: - Building blocks

@@ -1,0 +1,163 @@
+import Foundation
+import PQClient
+import SchemaModel
+
+/// Runs the model's retention rules in batches, each batch its own short
+/// transaction, through the generated `retention_<rule>(batch_size)` functions.
+///
+/// A session-level advisory try-lock keeps two purges from running at once;
+/// the lock lives on the purge's own connection, which is never left inside a
+/// transaction between batches.
+public struct Purger {
+    public struct Options: Sendable {
+        public var batchSize = 5000
+        public var dryRun = false
+        /// Stop cleanly between batches once this much time has passed.
+        public var maxRuntime: Duration?
+        /// Run only these rules (by name); empty means all.
+        public var rules: [String] = []
+        /// Wait for another purge to finish instead of exiting at once.
+        public var waitForLock = false
+        /// Per-statement lock timeout, so a batch never queues behind a long transaction.
+        public var lockTimeoutMilliseconds = 5000
+        /// Where to append the URLs of cleared recordings (one per line), written
+        /// and flushed before the batch commits.
+        public var recordingsOut: URL?
+        public init() {}
+    }
+
+    public struct RuleReport: Codable, Sendable, Equatable {
+        public let rule: String
+        public let action: String
+        /// Rows changed (or, in a dry run, rows that would change).
+        public let rows: Int
+        public let batches: Int
+        public let milliseconds: Int
+        /// The longest single batch, in milliseconds (how long it held its locks).
+        public let longestBatchMilliseconds: Int
+        /// True when --max-runtime stopped the rule before it ran out of rows.
+        public let stoppedEarly: Bool
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case ran([RuleReport])
+        case lockHeldElsewhere
+    }
+
+    /// Lock key: (namespace, 2) — 1 is the migrator's.
+    public static let lockKey: Int32 = 2
+
+    public let settings: ConnectionSettings
+    public let rules: [RetentionRule]
+    public let options: Options
+
+    public init(settings: ConnectionSettings, rules: [RetentionRule], options: Options) {
+        self.settings = settings
+        self.rules = rules
+        self.options = options
+    }
+
+    /// Checks options and rule names before connecting (exit 64 on a mistake).
+    public func selectedRules() throws -> [RetentionRule] {
+        guard options.batchSize > 0 else { throw PGMigrateError(.usage, "--batch-size must be positive") }
+        if options.rules.isEmpty { return rules }
+        let known = Set(rules.map(\.name))
+        for name in options.rules where !known.contains(name) {
+            throw PGMigrateError(
+                .usage, "unknown retention rule \(name); rules: \(rules.map(\.name).joined(separator: ", "))")
+        }
+        return rules.filter { options.rules.contains($0.name) }
+    }
+
+    public func run(progress: (RuleReport) -> Void = { _ in }) throws -> Outcome {
+        let selected = try selectedRules()
+        let connection = try settings.connect(applicationName: "pgmigrate purge")
+        do {
+            try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, false)", ["\(options.lockTimeoutMilliseconds)ms"])
+            if options.waitForLock {
+                try connection.execute("SELECT pg_catalog.pg_advisory_lock($1, $2)", [sessionLockNamespace, Self.lockKey])
+            } else {
+                let got = try connection.execute(
+                    "SELECT pg_catalog.pg_try_advisory_lock($1, $2)", [sessionLockNamespace, Self.lockKey]
+                ).scalar(Bool.self)
+                if !got { return .lockHeldElsewhere }
+            }
+            defer { _ = try? connection.execute("SELECT pg_catalog.pg_advisory_unlock($1, $2)", [sessionLockNamespace, Self.lockKey]) }
+
+            let clock = ContinuousClock()
+            let start = clock.now
+            var reports: [RuleReport] = []
+            for rule in selected {
+                let report = try runRule(rule, on: connection, deadline: options.maxRuntime.map { start + $0 })
+                reports.append(report)
+                progress(report)
+            }
+            return .ran(reports)
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "purge")
+        }
+    }
+
+    private func runRule(_ rule: RetentionRule, on connection: Connection, deadline: ContinuousClock.Instant?) throws -> RuleReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+
+        if options.dryRun {
+            let count = try connection.execute(rule.countSQL).scalar(Int.self)
+            return RuleReport(
+                rule: rule.name, action: rule.action.verb, rows: count, batches: 0,
+                milliseconds: ms(clock.now - started), longestBatchMilliseconds: 0, stoppedEarly: false)
+        }
+
+        var rows = 0
+        var batches = 0
+        var longest = Duration.zero
+        var stoppedEarly = false
+        let sql = "SELECT affected_id, detail FROM \(rule.functionName.sql)($1)"
+        while true {
+            if let deadline, clock.now >= deadline {
+                stoppedEarly = true
+                break
+            }
+            let batchStart = clock.now
+            let affected = try connection.transaction { conn -> Int in
+                let result = try conn.execute(sql, [options.batchSize])
+                if let out = options.recordingsOut, case .clear = rule.action {
+                    let urls = result.rows.compactMap { $0[1] }
+                    if !urls.isEmpty { try append(urls, to: out) }
+                }
+                return result.rows.count
+            }
+            longest = max(longest, clock.now - batchStart)
+            batches += 1
+            rows += affected
+            if affected < options.batchSize { break }
+        }
+        return RuleReport(
+            rule: rule.name, action: rule.action.verb, rows: rows, batches: batches,
+            milliseconds: ms(clock.now - started), longestBatchMilliseconds: ms(longest), stoppedEarly: stoppedEarly)
+    }
+
+    /// Appends lines and flushes them to disk before the batch commits, so a
+    /// cleared URL is never lost (at worst it is listed twice).
+    private func append(_ lines: [String], to url: URL) throws {
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        do {
+            if !FileManager.default.fileExists(atPath: url.path) {
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw PGMigrateError(.dataError, "cannot create \(url.path)")
+                }
+            }
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+        } catch let error as PGMigrateError {
+            throw error
+        } catch {
+            throw PGMigrateError(.dataError, "cannot write recordings to \(url.path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,237 @@
+/// A retention rule: rows of `table` whose `ageColumn` is older than
+/// `olderThanDays` (and that match `condition`) are archived, deleted,
+/// cleared or anonymised, a batch at a time.
+///
+/// Each rule renders into a SQL function `retention_<name>(batch_size)` that
+/// processes one batch in one statement and returns the affected ids (and,
+/// for cleared columns, the old value), so pgmigrate, pg_cron or any client
+/// can run it:
+///
+///     SELECT count(*) FROM public.retention_call_events_archive(5000);
+public struct RetentionRule: Hashable, Sendable {
+    public enum Action: Hashable, Sendable {
+        /// Move rows into an archive table with the same columns plus `archivedAtColumn`.
+        case archive(into: QualifiedName, archivedAtColumn: String)
+        /// Delete rows (foreign keys cascade to dependents).
+        case delete
+        /// Set the columns to NULL; the old value of `reportColumn` is returned.
+        case clear(columns: [String], reportColumn: String?)
+        /// Rewrite `column` through `function` and stamp `markColumn` with now().
+        case anonymize(column: String, markColumn: String, function: QualifiedName)
+
+        public var verb: String {
+            switch self {
+            case .archive: return "archived"
+            case .delete: return "deleted"
+            case .clear: return "cleared"
+            case .anonymize: return "anonymised"
+            }
+        }
+    }
+
+    public var name: String
+    public var table: QualifiedName
+    public var ageColumn: String
+    public var olderThanDays: Int
+    /// Extra condition on candidate rows, already satisfied by rows the rule
+    /// has processed (so a rule converges: a second run finds nothing).
+    public var condition: SQLExpression?
+    public var action: Action
+    public var comment: String
+
+    public init(
+        name: String, table: QualifiedName, ageColumn: String, olderThanDays: Int,
+        condition: SQLExpression? = nil, action: Action, comment: String
+    ) {
+        self.name = name
+        self.table = table
+        self.ageColumn = ageColumn
+        self.olderThanDays = olderThanDays
+        self.condition = condition
+        self.action = action
+        self.comment = comment
+    }
+
+    public var functionName: QualifiedName { QualifiedName(table.schema, "retention_\(name)") }
+
+    /// The WHERE clause selecting candidate rows.
+    public var predicate: String {
+        var sql = "\(quoteIdentifierIfNeeded(ageColumn)) < pg_catalog.now() - interval '\(olderThanDays) days'"
+        if let condition { sql += " AND \(condition.sql)" }
+        return sql
+    }
+
+    /// Counts what a run would change (for `purge --dry-run`).
+    public var countSQL: String { "SELECT count(*) FROM \(table.sql) WHERE \(predicate)" }
+
+    /// The batch function. Candidate rows are locked `FOR UPDATE SKIP LOCKED`
+    /// (rows another transaction holds are left for the next run) and
+    /// processed in one statement, so an archived row is moved exactly once.
+    public func function(columns: [String], executeGrantees: [String]) -> Function {
+        let batch = """
+            WITH batch AS (
+                SELECT t.id FROM \(table.sql) t
+                WHERE \(predicate)
+                ORDER BY t.\(quoteIdentifierIfNeeded(ageColumn))
+                LIMIT batch_size
+                FOR UPDATE SKIP LOCKED
+            )
+            """
+        let body: String
+        switch action {
+        case .archive(let archive, let archivedAt):
+            let list = columns.map(quoteIdentifierIfNeeded).joined(separator: ", ")
+            let moved = columns.map { "moved." + quoteIdentifierIfNeeded($0) }.joined(separator: ", ")
+            body = """
+                \(batch), moved AS (
+                    DELETE FROM \(table.sql) t USING batch WHERE t.id = batch.id
+                    RETURNING t.*
+                )
+                INSERT INTO \(archive.sql) (\(list), \(quoteIdentifierIfNeeded(archivedAt)))
+                SELECT \(moved), pg_catalog.now() FROM moved
+                RETURNING id, NULL::text
+                """
+        case .delete:
+            body = """
+                \(batch)
+                DELETE FROM \(table.sql) t USING batch WHERE t.id = batch.id
+                RETURNING t.id, NULL::text
+                """
+        case .clear(let cleared, let report):
+            let sets = cleared.map { "\(quoteIdentifierIfNeeded($0)) = NULL" }.joined(separator: ", ")
+            let reported = report.map { "old.\(quoteIdentifierIfNeeded($0))::text" } ?? "NULL::text"
+            let select = report.map { ", t.\(quoteIdentifierIfNeeded($0))" } ?? ""
+            body = """
+                WITH old AS (
+                    SELECT t.id\(select) FROM \(table.sql) t
+                    WHERE \(predicate)
+                    ORDER BY t.\(quoteIdentifierIfNeeded(ageColumn))
+                    LIMIT batch_size
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE \(table.sql) t SET \(sets) FROM old WHERE t.id = old.id
+                RETURNING t.id, \(reported)
+                """
+        case .anonymize(let column, let mark, let function):
+            let col = quoteIdentifierIfNeeded(column)
+            body = """
+                \(batch)
+                UPDATE \(table.sql) t
+                SET \(col) = \(function.sql)(t.\(col)), \(quoteIdentifierIfNeeded(mark)) = pg_catalog.now()
+                FROM batch WHERE t.id = batch.id
+                RETURNING t.id, NULL::text
+                """
+        }
+        return Function(
+            functionName, arguments: [.init("batch_size", .integer, default: .integer(5000))],
+            returns: "TABLE(affected_id uuid, detail text)", language: .sql, volatility: .volatile,
+            searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
+            comment: "Retention rule \(name): \(comment) One batch per call.", body: body)
+    }
+}
+
+/// Masks personal data in free text: e-mail addresses, Swedish personal
+/// identity numbers (personnummer, with or without century and separator)
+/// and phone numbers (+46, 0046 or 0 followed by 7-9 digits, spaces and
+/// hyphens allowed), in that order.
+public func anonymizeTextFunction(_ name: QualifiedName, executeGrantees: [String]) -> Function {
+    Function(
+        name, arguments: [.init("input", .text)], returns: "text", language: .sql, volatility: .immutable,
+        strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
+        comment: "Masks e-mail addresses, personal identity numbers and phone numbers in free text.",
+        body: """
+            SELECT pg_catalog.regexp_replace(
+                     pg_catalog.regexp_replace(
+                       pg_catalog.regexp_replace(input,
+                         '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '[e-post]', 'g'),
+                       '\\m(19|20)?[0-9]{6}[-+ ]?[0-9]{4}\\M', '[personnummer]', 'g'),
+                     '(\\+46|\\m0046|\\m0)([ -]?[0-9]){7,9}\\M', '[telefon]', 'g')
+            """)
+}
+
+/// GDPR Article 17: erase one customer's personal data, found through the
+/// keyed phone hash. Keeps non-personal aggregates (status, durations,
+/// costs, scores, timestamps, event types) and records an audit row with
+/// counts only.
+public struct CustomerErasure: Hashable, Sendable {
+    public var schema: String
+    public var sessions: QualifiedName
+    public var responses: QualifiedName
+    public var events: QualifiedName
+    public var archivedEvents: QualifiedName
+    public var providerLogs: QualifiedName
+    public var log: QualifiedName
+    public var lookupHash: QualifiedName
+
+    public init(
+        schema: String, sessions: QualifiedName, responses: QualifiedName, events: QualifiedName,
+        archivedEvents: QualifiedName, providerLogs: QualifiedName, log: QualifiedName, lookupHash: QualifiedName
+    ) {
+        self.schema = schema
+        self.sessions = sessions
+        self.responses = responses
+        self.events = events
+        self.archivedEvents = archivedEvents
+        self.providerLogs = providerLogs
+        self.log = log
+        self.lookupHash = lookupHash
+    }
+
+    public var functionName: QualifiedName { QualifiedName(schema, "erase_customer_data") }
+
+    /// What is erased, and what is kept, in words (the CLI prints it).
+    public static let erased = [
+        "call_sessions: customer_phone (cipher), customer_phone_hash, transcript, recording_url",
+        "call_responses: response_text (emptied), ai_analysis",
+        "call_events and call_events_archive: event_data (emptied), metadata",
+        "telephony_provider_logs: request_payload and response_payload (emptied), error_message",
+    ]
+    public static let kept = [
+        "status, timestamps, durations, cost estimates, questions asked",
+        "question text as asked, response durations, confidence and sentiment scores",
+        "event types, sources and timestamps; provider, operation, status codes and latencies",
+    ]
+
+    public func function(executeGrantees: [String]) -> Function {
+        Function(
+            functionName, arguments: [.init("phone", .text)],
+            returns: "TABLE(sessions integer, responses integer, events integer, archived_events integer, provider_logs integer)",
+            language: .plpgsql, volatility: .volatile, searchPath: ["pg_catalog", "pg_temp"],
+            executeGrantees: executeGrantees,
+            comment: "GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key. Idempotent.",
+            body: """
+                DECLARE
+                    target bytea := \(lookupHash.sql)(phone);
+                    ids uuid[];
+                BEGIN
+                    SELECT coalesce(array_agg(s.id), '{}') INTO ids
+                    FROM (SELECT id FROM \(sessions.sql) WHERE customer_phone_hash = target FOR UPDATE) s;
+                    sessions := pg_catalog.cardinality(ids);
+                    IF sessions = 0 THEN
+                        responses := 0; events := 0; archived_events := 0; provider_logs := 0;
+                        RETURN NEXT;
+                        RETURN;
+                    END IF;
+                    UPDATE \(sessions.sql) SET customer_phone = NULL, transcript = NULL, recording_url = NULL
+                    WHERE id = ANY (ids);
+                    UPDATE \(responses.sql) SET response_text = '', ai_analysis = NULL
+                    WHERE call_session_id = ANY (ids);
+                    GET DIAGNOSTICS responses = ROW_COUNT;
+                    UPDATE \(events.sql) SET event_data = '{}'::jsonb, metadata = NULL
+                    WHERE call_session_id = ANY (ids);
+                    GET DIAGNOSTICS events = ROW_COUNT;
+                    UPDATE \(archivedEvents.sql) SET event_data = '{}'::jsonb, metadata = NULL
+                    WHERE call_session_id = ANY (ids);
+                    GET DIAGNOSTICS archived_events = ROW_COUNT;
+                    UPDATE \(providerLogs.sql)
+                    SET request_payload = '{}'::jsonb, response_payload = '{}'::jsonb,
+                        error_message = CASE WHEN success THEN NULL ELSE '[erased]' END
+                    WHERE call_session_id = ANY (ids);
+                    GET DIAGNOSTICS provider_logs = ROW_COUNT;
+                    INSERT INTO \(log.sql) (sessions, responses, events, archived_events, provider_logs)
+                    VALUES (sessions, responses, events, archived_events, provider_logs);
+                    RETURN NEXT;
+                END
+                """)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PGMigrateKit
+import SchemaModel
+
+struct Erase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Erase one customer's personal data (GDPR Article 17), found by phone number.",
+        discussion: """
+            The number may be written as +46…, 0046… or 0…, with spaces or hyphens. The phone
+            encryption key comes from \(Eraser.keyEnvironmentVariable), or from the role's
+            app.phone_encryption_key setting; it is never printed. One transaction; idempotent.
+
+            Erased: \(CustomerErasure.erased.joined(separator: "; ")).
+            Kept: \(CustomerErasure.kept.joined(separator: "; ")).
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var model: ModelOptions
+    @Option(help: "The customer's phone number.") var phone: String
+    @Flag(help: "Count what would be erased; change nothing.") var dryRun = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let eraser = Eraser(settings: connection.settings, erasure: CallFeedbackSchema.rules(schema: model.schema).erasure)
+        let key = ProcessInfo.processInfo.environment[Eraser.keyEnvironmentVariable]
+        let report = try eraser.erase(phone: phone, key: key, dryRun: dryRun)
+        if json {
+            try Terminal.json(report)
+            return
+        }
+        if report.nothingToDo {
+            Terminal.output("nothing to erase: no call session holds that phone number")
+            return
+        }
+        let verb = dryRun ? "would erase" : "erased"
+        Terminal.output("""
+            \(verb) personal data of \(report.sessions) call sessions, \(report.responses) responses, \
+            \(report.events) events, \(report.archivedEvents) archived events, \(report.providerLogs) provider logs
+            kept: \(CustomerErasure.kept.joined(separator: "; "))
+            """)
+        if !dryRun { Terminal.progress("an audit row (counts only) was written to gdpr_erasure_log") }
+    }
+}

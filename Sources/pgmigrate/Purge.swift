@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import PGMigrateKit
+import SchemaModel
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the retention rules (archive, delete, clear, anonymise) in short batches.",
+        discussion: """
+            Rules: \(CallFeedbackSchema.rules().retention.map { "\($0.name) (\($0.comment))" }.joined(separator: "; "))
+
+            A second purge started while one runs exits 0 at once, saying so (use --wait to wait).
+            Each batch is its own transaction and skips rows locked by others.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Rows per batch (each batch is one short transaction).") var batchSize = 5000
+    @Flag(help: "Count what would change; change nothing.") var dryRun = false
+    @Option(help: "Stop cleanly between batches after this many seconds.") var maxRuntime: Double?
+    @Option(name: .customLong("rule"), help: "Run only this rule (repeatable).") var rules: [String] = []
+    @Flag(help: "Wait for a running purge to finish instead of exiting.") var wait = false
+    @Option(help: "Append the URLs of cleared recordings to this file (flushed before each batch commits).")
+    var recordingsOut: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
+        if let maxRuntime, maxRuntime <= 0 { throw ValidationError("--max-runtime must be positive") }
+    }
+
+    func run() throws {
+        var options = Purger.Options()
+        options.batchSize = batchSize
+        options.dryRun = dryRun
+        options.maxRuntime = maxRuntime.map { .milliseconds(Int($0 * 1000)) }
+        options.rules = rules
+        options.waitForLock = wait
+        options.recordingsOut = recordingsOut.map { URL(fileURLWithPath: $0) }
+        let purger = Purger(settings: connection.settings, rules: CallFeedbackSchema.rules(schema: model.schema).retention, options: options)
+        let outcome = try purger.run { report in
+            guard !json else { return }
+            let verb = dryRun ? "would be \(report.action)" : report.action
+            var line = "\(report.rule): \(report.rows) rows \(verb)"
+            if !dryRun { line += " in \(report.batches) batches (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)" }
+            if report.stoppedEarly { line += " — stopped at --max-runtime, more remain" }
+            Terminal.output(line)
+        }
+        switch outcome {
+        case .lockHeldElsewhere:
+            if json {
+                try Terminal.json(["skipped": "another purge holds the lock"])
+            }
+            Terminal.progress("another purge is running (advisory lock held); nothing to do")
+        case .ran(let reports):
+            if json { try Terminal.json(reports) }
+        }
+    }
+}
