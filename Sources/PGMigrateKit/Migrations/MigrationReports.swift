@@ -118,9 +118,21 @@ public struct StatusReport: Codable, Sendable, Hashable {
     public let currentVersion: Int64?
     public let migrations: [MigrationStatus]
     public let invalidIndexes: [InvalidIndex]
-    public var pendingCount: Int { migrations.filter { $0.state == .pending }.count }
-    public var dirtyCount: Int { migrations.filter { $0.state == .dirty }.count }
-    public var changedCount: Int { migrations.filter { $0.checksum == .changed || $0.checksum == .missingFile }.count }
+    public let pendingCount: Int
+    public let dirtyCount: Int
+    /// Applied files edited since, or missing.
+    public let changedCount: Int
+
+    public init(database: String, ledgerExists: Bool, currentVersion: Int64?, migrations: [MigrationStatus], invalidIndexes: [InvalidIndex]) {
+        self.database = database
+        self.ledgerExists = ledgerExists
+        self.currentVersion = currentVersion
+        self.migrations = migrations
+        self.invalidIndexes = invalidIndexes
+        pendingCount = migrations.filter { $0.state == .pending }.count
+        dirtyCount = migrations.filter { $0.state == .dirty }.count
+        changedCount = migrations.filter { $0.checksum == .changed || $0.checksum == .missingFile }.count
+    }
 }
 
 /// What `migrate` would run.
