@@ -14,7 +14,10 @@ struct PGMigrate: ParsableCommand {
             \(ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.summary)" }.joined(separator: "\n"))
             """,
         version: PGMigrateVersion.current,
-        subcommands: [Ping.self, Schema.self, Generate.self, Purge.self, Erase.self]
+        subcommands: [
+            Ping.self, Migrate.self, Status.self, Plan.self, Baseline.self, Rollback.self, Repair.self,
+            Schema.self, Generate.self, Purge.self, Erase.self,
+        ]
     )
 
     /// Runs the command; every error becomes one line on stderr and an exit code.
