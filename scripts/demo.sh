@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on a throwaway local PostgreSQL (or on
-# DATABASE_URL when it is set): build pgmigrate, connect, report the server.
+# DATABASE_URL when it is set): build pgmigrate, migrate an empty database,
+# show the status, migrate again (nothing to do), check for drift, and run
+# the retention purge the way cron would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +11,15 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
   exec scripts/throwaway-postgres.sh "$0" "$@"
 fi
 
-PGMIGRATE=${PGMIGRATE:-$(swift build -c release --product pgmigrate --show-bin-path)/pgmigrate}
-[[ -x "$PGMIGRATE" ]] || swift build -c release --product pgmigrate >&2
+BIN=$(swift build -c release --product pgmigrate --show-bin-path)/pgmigrate
+[[ -x "$BIN" ]] || swift build -c release --product pgmigrate >&2
 
-step() { printf '\n$ pgmigrate %s\n' "$*"; "$PGMIGRATE" "$@"; }
+step() { printf '\n$ pgmigrate %s\n' "$*"; "$BIN" "$@"; }
 
 step ping
+step migrate
+step status
+step migrate
+if "$BIN" drift --help >/dev/null 2>&1; then step drift; fi
+step purge --dry-run
+step purge

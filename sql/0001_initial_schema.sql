@@ -204,7 +204,7 @@ CREATE TABLE public.question_configurations (
     CONSTRAINT question_configurations_question_text_length CHECK (char_length(question_text) >= 10 AND char_length(question_text) <= 500),
     CONSTRAINT question_configurations_frequency_range CHECK (frequency >= 1 AND frequency <= 100),
     CONSTRAINT question_configurations_active_period_valid CHECK (active_from <= active_until),
-    CONSTRAINT question_configurations_department_tags_non_empty_array CHECK (jsonb_typeof(department_tags) = 'array' AND jsonb_array_length(department_tags) > 0 AND NOT jsonb_path_exists(department_tags, '$[*] ? (@.type() != "string")')),
+    CONSTRAINT question_configurations_department_tags_non_empty_array CHECK (jsonb_typeof(department_tags) = 'array' AND jsonb_array_length(department_tags) > 0 AND NOT jsonb_path_exists(department_tags, 'strict $[*] ? (@.type() != "string")')),
     CONSTRAINT question_configurations_max_response_time_range CHECK (max_response_time >= 1 AND max_response_time <= 60),
     CONSTRAINT question_configurations_follow_up_prompts_is_array CHECK (jsonb_typeof(follow_up_prompts) = 'array')
 );

@@ -79,6 +79,15 @@ public indirect enum ColumnType: Hashable, Sendable {
     /// Anything else, spelled exactly as `format_type()` prints it.
     case other(String)
 
+    /// The enum type this column type uses, directly or as an array element.
+    public var enumName: QualifiedName? {
+        switch self {
+        case .enumType(let name): return name
+        case .array(let element): return element.enumName
+        default: return nil
+        }
+    }
+
     public var sql: String {
         switch self {
         case .uuid: return "uuid"

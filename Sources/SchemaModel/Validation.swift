@@ -76,6 +76,11 @@ extension Catalog {
         let functionNames = Set(functions.map(\.name))
         for function in functions { name(function.name.name, "function \(function.name)", "function") }
 
+        for type in enums where tables.contains(where: { $0.name == type.name }) {
+            errors.append(ModelError(
+                .duplicateName, "type \(type.name)",
+                "type \(type.name) has the name of a table (every table also defines a type of its name)"))
+        }
         let tablesByName = Dictionary(tables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for table in tables {
             let object = "table \(table.name)"
@@ -89,7 +94,7 @@ extension Catalog {
                 if !columns.insert(column.name).inserted {
                     errors.append(ModelError(.duplicateName, object, "column \(column.name) is declared twice"))
                 }
-                if case .enumType(let type) = column.type, !enumNames.contains(type) {
+                if let type = column.type.enumName, !enumNames.contains(type) {
                     errors.append(ModelError(.unknownType, object, "column \(column.name) has unknown enum type \(type)"))
                 }
             }

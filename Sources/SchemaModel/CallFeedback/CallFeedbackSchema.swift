@@ -189,7 +189,7 @@ public enum CallFeedbackSchema {
                 CheckConstraint(name: "\(t)_active_period_valid", columns: ["active_from", "active_until"],
                     "active_from <= active_until", comment: "The active period must not end before it starts."),
                 CheckConstraint(name: "\(t)_department_tags_non_empty_array", columns: ["department_tags"],
-                    "jsonb_typeof(department_tags) = 'array' AND jsonb_array_length(department_tags) > 0 AND NOT jsonb_path_exists(department_tags, '$[*] ? (@.type() != \"string\")')",
+                    "jsonb_typeof(department_tags) = 'array' AND jsonb_array_length(department_tags) > 0 AND NOT jsonb_path_exists(department_tags, 'strict $[*] ? (@.type() != \"string\")')",
                     comment: "Department tags must be a non-empty array of strings."),
                 CheckConstraint(name: "\(t)_max_response_time_range", columns: ["max_response_time"],
                     "max_response_time >= 1 AND max_response_time <= 60", comment: "A response may take 1 to 60 seconds."),

@@ -66,15 +66,15 @@ public struct PostgresRenderer: Sendable {
     public func createRole(_ role: Role) -> Statement {
         var options = [role.canLogin ? "LOGIN" : "NOLOGIN"]
         if role.bypassRLS { options.append("BYPASSRLS") }
-        let sql = """
-            DO $role$
+        let body = """
             BEGIN
                 IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(quoteLiteral(role.name))) THEN
                     CREATE ROLE \(quoteIdentifierIfNeeded(role.name)) \(options.joined(separator: " "));
                 END IF;
             END
-            $role$
             """
+        let tag = dollarTag(for: body, preferred: "role")
+        let sql = "DO \(tag)\n\(body)\n\(tag)"
         return Statement("role \(role.name)", sql)
     }
 
