@@ -1,0 +1,583 @@
+import Foundation
+import PGMigrateKit
+import PQClient
+import SchemaModel
+import XCTest
+
+/// The seed's validation rules, enforced by the server: the generated
+/// migration applied to a fresh database, then for each rule a boundary-good
+/// row that is accepted and violating rows that are rejected with the right
+/// SQLSTATE and constraint name. Rows are built by `CallFeedbackFixture`.
+final class ConstraintTests: XCTestCase {
+    private var fixture: CallFeedbackFixture!
+
+    override func setUpWithError() throws {
+        fixture = try CallFeedbackFixture(database: makeDatabase())
+    }
+
+    override func tearDown() {
+        fixture = nil
+    }
+
+    /// Inserts each good value (must succeed) and each bad value (must fail
+    /// with 23514 naming `constraint`) into `column` through `insert`.
+    private func assertRule(
+        _ constraint: String, column: String, accepts good: [SQLValue], rejects bad: [SQLValue],
+        file: StaticString = #filePath, line: UInt = #line,
+        insert: ([String: SQLValue]) throws -> UUID
+    ) {
+        XCTAssertFalse(good.isEmpty || bad.isEmpty, "a rule needs good and bad values", file: file, line: line)
+        for value in good {
+            XCTAssertNoThrow(try insert([column: value]), "\(column) = \(value) must be accepted", file: file, line: line)
+        }
+        for value in bad {
+            assertSQLState(.checkViolation, constraint: constraint, "\(column) = \(value)", file: file, line: line) {
+                _ = try insert([column: value])
+            }
+        }
+    }
+
+    private func merged(_ base: [String: SQLValue], _ overrides: [String: SQLValue]) -> [String: SQLValue] {
+        base.merging(overrides) { $1 }
+    }
+
+    /// Every check constraint the tests below exercise; compared with the
+    /// database so a new rule without a test fails here.
+    static let coveredChecks: Set<String> = [
+        "call_sessions_duration_seconds_range", "call_sessions_cost_estimate_non_negative",
+        "call_sessions_questions_asked_is_array", "call_sessions_connected_after_start",
+        "call_sessions_ended_after_start", "call_sessions_ended_after_connect",
+        "question_configurations_question_text_length", "question_configurations_frequency_range",
+        "question_configurations_active_period_valid", "question_configurations_department_tags_non_empty_array",
+        "question_configurations_max_response_time_range", "question_configurations_follow_up_prompts_is_array",
+        "call_events_event_data_is_object", "call_events_metadata_is_object",
+        "call_responses_response_duration_range", "call_responses_confidence_score_range",
+        "call_responses_sentiment_score_range", "call_responses_responded_after_asked",
+        "call_responses_ai_analysis_is_object",
+        "question_selection_logs_customer_count_positive", "question_selection_logs_selected_questions_is_array",
+        "question_selection_logs_selection_algorithm_not_blank", "question_selection_logs_selection_criteria_is_object",
+        "question_selection_logs_time_budget_range", "question_selection_logs_estimated_duration_within_budget",
+        "telephony_provider_logs_status_code_valid_http", "telephony_provider_logs_latency_ms_non_negative",
+        "telephony_provider_logs_error_message_required_on_failure",
+    ]
+
+    // MARK: - The migration itself
+
+    func testMigrationAppliesCleanlyAndCreatesEveryTable() throws {
+        let tables = try fixture.connection.execute("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname
+            """).rows.compactMap { $0["relname"] }
+        XCTAssertEqual(tables, [
+            "businesses", "call_events", "call_responses", "call_sessions", "customer_verifications",
+            "question_configurations", "question_selection_logs", "telephony_provider_logs",
+        ])
+    }
+
+    func testEveryCheckConstraintInTheDatabaseIsCoveredByATest() throws {
+        let names = try fixture.connection.execute("""
+            SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace
+            """).rows.compactMap { $0["conname"] }
+        XCTAssertEqual(Set(names), Self.coveredChecks)
+    }
+
+    // MARK: - call_sessions
+
+    func testDurationOver120SecondsOrNegativeIsRejected() {
+        assertRule("call_sessions_duration_seconds_range", column: "duration_seconds", accepts: [0, 120, .null], rejects: [121, -1]) {
+            try fixture.insertCallSession($0)
+        }
+    }
+
+    func testDurationOver120SecondsIsRejectedOnUpdate() throws {
+        let id = try fixture.insertCallSession()
+        XCTAssertNoThrow(try fixture.update("call_sessions", id: id, ["duration_seconds": 120]))
+        assertSQLState(.checkViolation, constraint: "call_sessions_duration_seconds_range") {
+            try fixture.update("call_sessions", id: id, ["duration_seconds": 121])
+        }
+    }
+
+    func testNegativeCostEstimateIsRejected() {
+        assertRule("call_sessions_cost_estimate_non_negative", column: "cost_estimate", accepts: [0, 0.0001, 12.5, .null], rejects: [-0.0001, -1]) {
+            try fixture.insertCallSession($0)
+        }
+    }
+
+    func testQuestionsAskedMustBeAJSONArray() {
+        assertRule(
+            "call_sessions_questions_asked_is_array", column: "questions_asked",
+            accepts: [.json("[]"), .json(#"["6a1f0c1e-0d7b-4c55-9a55-1b8f3f7d2c11"]"#)],
+            rejects: [.json("{}"), .json(#""q1""#), .json("1"), .json("null")]
+        ) { try fixture.insertCallSession($0) }
+    }
+
+    func testConnectedBeforeStartIsRejected() {
+        assertRule("call_sessions_connected_after_start", column: "connected_at", accepts: [CallFeedbackFixture.at(0), CallFeedbackFixture.at(5), .null], rejects: [CallFeedbackFixture.at(-1)]) {
+            try fixture.insertCallSession(merged(["started_at": .bind(CallFeedbackFixture.t0)], $0))
+        }
+    }
+
+    func testEndedBeforeStartIsRejected() {
+        assertRule("call_sessions_ended_after_start", column: "ended_at", accepts: [CallFeedbackFixture.at(0), CallFeedbackFixture.at(60), .null], rejects: [CallFeedbackFixture.at(-1)]) {
+            try fixture.insertCallSession(merged(["started_at": .bind(CallFeedbackFixture.t0), "connected_at": .null], $0))
+        }
+    }
+
+    func testEndedBeforeConnectIsRejected() {
+        assertRule("call_sessions_ended_after_connect", column: "ended_at", accepts: [CallFeedbackFixture.at(10), CallFeedbackFixture.at(11)], rejects: [CallFeedbackFixture.at(9), CallFeedbackFixture.at(1)]) {
+            try fixture.insertCallSession(merged(["started_at": .bind(CallFeedbackFixture.t0), "connected_at": CallFeedbackFixture.at(10)], $0))
+        }
+    }
+
+    func testEndedBeforeStartIsRejectedOnUpdate() throws {
+        let id = try fixture.insertCallSession(["started_at": .bind(CallFeedbackFixture.t0)])
+        assertSQLState(.checkViolation, constraint: "call_sessions_ended_after_start") {
+            try fixture.update("call_sessions", id: id, ["ended_at": CallFeedbackFixture.at(-30)])
+        }
+    }
+
+    // MARK: - question_configurations
+
+    func testQuestionTextLengthIsCountedInCharactersNotBytes() {
+        let nine = String(repeating: "å", count: 9)  // 18 bytes: too short in characters
+        let ten = String(repeating: "ä", count: 10)
+        let fiveHundred = String(repeating: "ö", count: 500)  // 1000 bytes: fine in characters
+        let fiveHundredOne = String(repeating: "ö", count: 501)
+        XCTAssertEqual(nine.utf8.count, 18)
+        XCTAssertEqual(fiveHundred.utf8.count, 1000)
+        assertRule(
+            "question_configurations_question_text_length", column: "question_text",
+            accepts: [.bind(ten), .bind(fiveHundred), "Hur mår du"],
+            rejects: [.bind(nine), .bind(fiveHundredOne), "", "Hur mår d"]
+        ) { try fixture.insertQuestion($0) }
+    }
+
+    func testFrequencyOutside1To100IsRejected() {
+        assertRule("question_configurations_frequency_range", column: "frequency", accepts: [1, 100], rejects: [0, 101, -5]) {
+            try fixture.insertQuestion($0)
+        }
+    }
+
+    func testActivePeriodEndingBeforeItStartsIsRejected() {
+        assertRule(
+            "question_configurations_active_period_valid", column: "active_until",
+            accepts: ["2025-10-01", "2025-10-02", .null], rejects: ["2025-09-30"]
+        ) { try fixture.insertQuestion(merged(["active_from": "2025-10-01"], $0)) }
+        XCTAssertNoThrow(try fixture.insertQuestion(["active_from": .null, "active_until": "2025-01-01"]))
+    }
+
+    func testDepartmentTagsMustBeANonEmptyArrayOfStrings() {
+        assertRule(
+            "question_configurations_department_tags_non_empty_array", column: "department_tags",
+            accepts: [.json(#"["kassa"]"#), .json(#"["kassa", "bageri", "frukt & grönt"]"#)],
+            rejects: [
+                .json(#"{"dept": "kassa"}"#), .json("[]"), .json("[1]"), .json(#"["kassa", 2]"#),
+                .json(#"[null]"#), .json(#"[{"name": "kassa"}]"#), .json(#""kassa""#), .json("null"),
+            ]
+        ) { try fixture.insertQuestion($0) }
+    }
+
+    /// A nested array is not an array of strings, and `[[]]` holds no tag at
+    /// all; a lax jsonpath unwraps the inner arrays and lets them through.
+    func testDepartmentTagsHoldingNestedArraysAreRejected() {
+        assertRule(
+            "question_configurations_department_tags_non_empty_array", column: "department_tags",
+            accepts: [.json(#"["kassa"]"#)], rejects: [.json(#"[["kassa"]]"#), .json("[[]]")]
+        ) { try fixture.insertQuestion($0) }
+    }
+
+    func testMaxResponseTimeOutside1To60IsRejected() {
+        assertRule("question_configurations_max_response_time_range", column: "max_response_time", accepts: [1, 60], rejects: [0, 61]) {
+            try fixture.insertQuestion($0)
+        }
+    }
+
+    func testFollowUpPromptsMustBeAnArrayWhenPresent() {
+        assertRule(
+            "question_configurations_follow_up_prompts_is_array", column: "follow_up_prompts",
+            accepts: [.null, .json("[]"), .json(#"["Kan du utveckla?"]"#)],
+            rejects: [.json(#"{"prompt": "Kan du utveckla?"}"#), .json(#""Kan du utveckla?""#)]
+        ) { try fixture.insertQuestion($0) }
+    }
+
+    // MARK: - call_events
+
+    func testEventDataMustBeAJSONObject() {
+        assertRule(
+            "call_events_event_data_is_object", column: "event_data",
+            accepts: [.json("{}"), .json(#"{"question_id": "q1"}"#)],
+            rejects: [.json("[]"), .json(#""answered""#), .json("null"), .json("1")]
+        ) { try fixture.insertCallEvent($0) }
+    }
+
+    func testMetadataMustBeAJSONObjectWhenPresent() {
+        assertRule(
+            "call_events_metadata_is_object", column: "metadata",
+            accepts: [.null, .json("{}")], rejects: [.json("[]"), .json("true")]
+        ) { try fixture.insertCallEvent($0) }
+    }
+
+    // MARK: - call_responses
+
+    func testResponseDurationOutside0To60IsRejected() {
+        assertRule("call_responses_response_duration_range", column: "response_duration", accepts: [0, 60], rejects: [61, -1]) {
+            try fixture.insertCallResponse($0)
+        }
+    }
+
+    func testConfidenceScoreOutside0To1IsRejected() {
+        assertRule("call_responses_confidence_score_range", column: "confidence_score", accepts: [0, 1, 0.5, .null], rejects: [-0.001, 1.001]) {
+            try fixture.insertCallResponse($0)
+        }
+    }
+
+    func testSentimentScoreOutsideMinus1To1IsRejected() {
+        assertRule("call_responses_sentiment_score_range", column: "sentiment_score", accepts: [-1, 1, 0, .null], rejects: [-1.001, 1.001]) {
+            try fixture.insertCallResponse($0)
+        }
+    }
+
+    func testResponseBeforeItsQuestionIsRejected() {
+        assertRule(
+            "call_responses_responded_after_asked", column: "responded_at",
+            accepts: [CallFeedbackFixture.at(0), CallFeedbackFixture.at(1), .null], rejects: [CallFeedbackFixture.at(-1)]
+        ) { try fixture.insertCallResponse(merged(["asked_at": .bind(CallFeedbackFixture.t0)], $0)) }
+    }
+
+    func testAIAnalysisMustBeAJSONObjectWhenPresent() {
+        assertRule(
+            "call_responses_ai_analysis_is_object", column: "ai_analysis",
+            accepts: [.null, .json(#"{"topics": ["kassa"]}"#)], rejects: [.json(#"["positive"]"#), .json(#""positive""#)]
+        ) { try fixture.insertCallResponse($0) }
+    }
+
+    // MARK: - question_selection_logs
+
+    func testCustomerCountMustBePositive() {
+        assertRule("question_selection_logs_customer_count_positive", column: "customer_count", accepts: [1], rejects: [0, -1]) {
+            try fixture.insertSelectionLog($0)
+        }
+    }
+
+    func testTimeBudgetOutside60To120IsRejected() {
+        assertRule("question_selection_logs_time_budget_range", column: "time_budget_seconds", accepts: [60, 120], rejects: [59, 121]) {
+            try fixture.insertSelectionLog(merged(["estimated_duration": 30], $0))
+        }
+    }
+
+    func testEstimatedDurationMustBeBetweenZeroAndTheTimeBudget() {
+        assertRule("question_selection_logs_estimated_duration_within_budget", column: "estimated_duration", accepts: [0, 90], rejects: [91, -1]) {
+            try fixture.insertSelectionLog(merged(["time_budget_seconds": 90], $0))
+        }
+    }
+
+    func testBlankSelectionAlgorithmIsRejected() {
+        assertRule("question_selection_logs_selection_algorithm_not_blank", column: "selection_algorithm", accepts: ["v", " v2 "], rejects: ["", "   "]) {
+            try fixture.insertSelectionLog($0)
+        }
+    }
+
+    func testSelectedQuestionsMustBeAnArrayAndCriteriaAnObject() {
+        assertRule("question_selection_logs_selected_questions_is_array", column: "selected_questions", accepts: [.json("[]")], rejects: [.json("{}")]) {
+            try fixture.insertSelectionLog($0)
+        }
+        assertRule("question_selection_logs_selection_criteria_is_object", column: "selection_criteria", accepts: [.json("{}")], rejects: [.json("[]")]) {
+            try fixture.insertSelectionLog($0)
+        }
+    }
+
+    // MARK: - telephony_provider_logs
+
+    func testStatusCodeOutsideHTTPRangeIsRejected() {
+        assertRule("telephony_provider_logs_status_code_valid_http", column: "status_code", accepts: [100, 599], rejects: [99, 600, 0]) {
+            try fixture.insertProviderLog($0)
+        }
+    }
+
+    func testNegativeLatencyIsRejected() {
+        assertRule("telephony_provider_logs_latency_ms_non_negative", column: "latency_ms", accepts: [0], rejects: [-1]) {
+            try fixture.insertProviderLog($0)
+        }
+    }
+
+    func testErrorMessageIsRequiredWhenTheOperationFailed() {
+        assertRule(
+            "telephony_provider_logs_error_message_required_on_failure", column: "error_message",
+            accepts: ["503 from provider"], rejects: [.null, "", "   "]
+        ) { try fixture.insertProviderLog(merged(["success": false, "status_code": 503], $0)) }
+        XCTAssertNoThrow(try fixture.insertProviderLog(["success": true, "error_message": .null]))
+    }
+
+    func testMarkingASuccessfulOperationFailedWithoutMessageIsRejectedOnUpdate() throws {
+        let id = try fixture.insertProviderLog(["success": true])
+        assertSQLState(.checkViolation, constraint: "telephony_provider_logs_error_message_required_on_failure") {
+            try fixture.update("telephony_provider_logs", id: id, ["success": false])
+        }
+    }
+
+    // MARK: - NOT NULL
+
+    /// The seed's columns, and which of them are nullable.
+    static let columns: [String: (all: [String], nullable: Set<String>)] = [
+        "call_sessions": (
+            ["id", "business_id", "customer_phone", "verification_id", "status", "started_at", "connected_at", "ended_at",
+             "duration_seconds", "questions_asked", "ai_session_id", "telephony_call_id", "cost_estimate", "recording_url",
+             "transcript", "created_at", "updated_at"],
+            ["customer_phone", "connected_at", "ended_at", "duration_seconds", "ai_session_id", "telephony_call_id",
+             "cost_estimate", "recording_url", "transcript"]),
+        "question_configurations": (
+            ["id", "business_id", "question_text", "frequency", "priority", "department_tags", "active_from", "active_until",
+             "is_active", "max_response_time", "follow_up_prompts", "created_at", "updated_at"],
+            ["active_from", "active_until", "follow_up_prompts"]),
+        "call_events": (
+            ["id", "call_session_id", "event_type", "event_data", "timestamp", "source", "metadata"], ["metadata"]),
+        "call_responses": (
+            ["id", "call_session_id", "question_id", "question_text", "response_text", "response_duration", "confidence_score",
+             "sentiment_score", "asked_at", "responded_at", "ai_analysis", "created_at"],
+            ["confidence_score", "sentiment_score", "responded_at", "ai_analysis"]),
+        "question_selection_logs": (
+            ["id", "business_id", "customer_count", "selected_questions", "selection_algorithm", "selection_criteria",
+             "time_budget_seconds", "estimated_duration", "created_at"],
+            []),
+        "telephony_provider_logs": (
+            ["id", "call_session_id", "provider", "provider_call_id", "operation", "request_payload", "response_payload",
+             "status_code", "latency_ms", "success", "error_message", "created_at"],
+            ["error_message"]),
+    ]
+
+    func testRequiredColumnsRejectNullWith23502() {
+        var checked = 0
+        for (table, columns) in Self.columns.sorted(by: { $0.key < $1.key }) {
+            for column in columns.all where !columns.nullable.contains(column) {
+                checked += 1
+                let error = assertSQLState(.notNullViolation, "\(table).\(column)") {
+                    try fixture.insertRow(into: table, [column: .null])
+                }
+                XCTAssertEqual(error?.column, column, "\(table).\(column)")
+                XCTAssertEqual(error?.table, table, "\(table).\(column)")
+            }
+        }
+        XCTAssertEqual(checked, 52)
+    }
+
+    func testNullableColumnsAcceptNull() {
+        for (table, columns) in Self.columns.sorted(by: { $0.key < $1.key }) {
+            for column in columns.nullable.sorted() {
+                XCTAssertNoThrow(try fixture.insertRow(into: table, [column: .null]), "\(table).\(column)")
+            }
+        }
+    }
+
+    // MARK: - Foreign keys
+
+    func testForeignKeysRejectUnknownParentsWith23503() {
+        let unknown = SQLValue.uuid(UUID())
+        let cases: [(String, String, String)] = [
+            ("call_sessions", "business_id", "call_sessions_business_id_fkey"),
+            ("call_sessions", "verification_id", "call_sessions_verification_id_fkey"),
+            ("question_configurations", "business_id", "question_configurations_business_id_fkey"),
+            ("call_events", "call_session_id", "call_events_call_session_id_fkey"),
+            ("call_responses", "call_session_id", "call_responses_call_session_id_fkey"),
+            ("call_responses", "question_id", "call_responses_question_id_fkey"),
+            ("question_selection_logs", "business_id", "question_selection_logs_business_id_fkey"),
+            ("telephony_provider_logs", "call_session_id", "telephony_provider_logs_call_session_id_fkey"),
+        ]
+        for (table, column, constraint) in cases {
+            assertSQLState(.foreignKeyViolation, constraint: constraint, "\(table).\(column)") {
+                try fixture.insertRow(into: table, [column: unknown])
+            }
+        }
+    }
+
+    func testDeletingACallSessionCascadesToItsEventsResponsesAndProviderLogs() throws {
+        let session = try fixture.insertCallSession()
+        let other = try fixture.insertCallSession()
+        let question = try fixture.insertQuestion()
+        for id in [session, session, other] {
+            try fixture.insertCallEvent(session: id)
+            try fixture.insertCallResponse(session: id, question: question)
+            try fixture.insertProviderLog(session: id)
+        }
+        let children = ["call_events", "call_responses", "telephony_provider_logs"]
+        for table in children {
+            XCTAssertEqual(try fixture.count(table, where: "call_session_id", is: session), 2, table)
+        }
+
+        try fixture.delete(from: "call_sessions", id: session)
+
+        for table in children {
+            XCTAssertEqual(try fixture.count(table, where: "call_session_id", is: session), 0, table)
+            XCTAssertEqual(try fixture.count(table, where: "call_session_id", is: other), 1, "\(table): another session's rows stay")
+        }
+        XCTAssertEqual(try fixture.count("question_configurations", where: "id", is: question), 1)
+    }
+
+    func testDeletingABusinessWithCallSessionsIsRestricted() throws {
+        let business = try fixture.insertBusiness()
+        try fixture.insertCallSession(business: business)
+        assertSQLState(.foreignKeyViolation, constraint: "call_sessions_business_id_fkey") {
+            try fixture.delete(from: "businesses", id: business)
+        }
+        XCTAssertEqual(try fixture.count("businesses", where: "id", is: business), 1)
+    }
+
+    func testDeletingABusinessWithQuestionsOrSelectionLogsIsRestricted() throws {
+        let withQuestion = try fixture.insertBusiness()
+        try fixture.insertQuestion(business: withQuestion)
+        assertSQLState(.foreignKeyViolation, constraint: "question_configurations_business_id_fkey") {
+            try fixture.delete(from: "businesses", id: withQuestion)
+        }
+        let withLog = try fixture.insertBusiness()
+        try fixture.insertSelectionLog(business: withLog)
+        assertSQLState(.foreignKeyViolation, constraint: "question_selection_logs_business_id_fkey") {
+            try fixture.delete(from: "businesses", id: withLog)
+        }
+        let unused = try fixture.insertBusiness()
+        XCTAssertNoThrow(try fixture.delete(from: "businesses", id: unused))
+    }
+
+    func testDeletingAVerificationWithCallSessionsIsRestricted() throws {
+        let verification = try fixture.insertVerification()
+        try fixture.insertCallSession(verification: verification)
+        assertSQLState(.foreignKeyViolation, constraint: "call_sessions_verification_id_fkey") {
+            try fixture.delete(from: "customer_verifications", id: verification)
+        }
+    }
+
+    func testDeletingAQuestionWithResponsesIsRestrictedAndWithoutResponsesAllowed() throws {
+        let answered = try fixture.insertQuestion()
+        try fixture.insertCallResponse(question: answered)
+        assertSQLState(.foreignKeyViolation, constraint: "call_responses_question_id_fkey") {
+            try fixture.delete(from: "question_configurations", id: answered)
+        }
+        let unanswered = try fixture.insertQuestion()
+        XCTAssertNoThrow(try fixture.delete(from: "question_configurations", id: unanswered))
+        XCTAssertEqual(try fixture.count("question_configurations", where: "id", is: unanswered), 0)
+    }
+
+    // MARK: - Enums
+
+    func testEnumColumnsRejectUnknownLabelsWith22P02() {
+        let cases: [(String, String)] = [
+            ("call_sessions", "status"), ("question_configurations", "priority"), ("call_events", "event_type"),
+            ("call_events", "source"), ("telephony_provider_logs", "provider"), ("telephony_provider_logs", "operation"),
+        ]
+        for (table, column) in cases {
+            assertSQLState(.invalidTextRepresentation, "\(table).\(column)") {
+                try fixture.insertRow(into: table, [column: "bogus"])
+            }
+            // Labels are case-sensitive.
+            assertSQLState(.invalidTextRepresentation, "\(table).\(column) upper case") {
+                try fixture.insertRow(into: table, [column: .bind(Self.firstLabel(of: column).uppercased())])
+            }
+        }
+    }
+
+    private static func firstLabel(of column: String) -> String {
+        switch column {
+        case "status": return "initiated"
+        case "priority": return "high"
+        case "event_type": return "initiated"
+        case "source": return "system"
+        case "provider": return "twilio"
+        default: return "initiate"
+        }
+    }
+
+    func testEverySeedLabelIsAccepted() {
+        let cases: [(String, String, [String])] = [
+            ("question_configurations", "priority", ["high", "medium", "low"]),
+            ("call_events", "event_type", [
+                "initiated", "connecting", "answered", "ai_connected", "question_asked", "response_received",
+                "warning_sent", "timeout", "completed", "failed",
+            ]),
+            ("call_events", "source", ["system", "telephony", "ai", "customer"]),
+            ("telephony_provider_logs", "provider", ["46elks", "twilio"]),
+            ("telephony_provider_logs", "operation", ["initiate", "connect", "record", "hangup", "webhook"]),
+        ]
+        for (table, column, labels) in cases {
+            for label in labels {
+                XCTAssertNoThrow(try fixture.insertRow(into: table, [column: .bind(label)]), "\(table).\(column) = \(label)")
+            }
+        }
+    }
+
+    // MARK: - Defaults
+
+    func testDefaultsFillStatusTimestampsQuestionsAskedAndIds() throws {
+        let connection = fixture.connection
+        try connection.transaction { _ in
+            let first = try fixture.insertCallSession(["questions_asked": .default])
+            let second = try fixture.insertCallSession()
+            XCTAssertNotEqual(first, second)
+            let row = try XCTUnwrap(connection.execute("""
+                SELECT status::text AS status, questions_asked::text AS questions,
+                       started_at = now() AS started_now, created_at = now() AS created_now, updated_at = now() AS updated_now
+                FROM call_sessions WHERE id = $1
+                """, [first]).first)
+            XCTAssertEqual(row["status"], "initiated")
+            XCTAssertEqual(row["questions"], "[]")
+            XCTAssertEqual(try row.decode("started_now", as: Bool.self), true)
+            XCTAssertEqual(try row.decode("created_now", as: Bool.self), true)
+            XCTAssertEqual(try row.decode("updated_now", as: Bool.self), true)
+        }
+    }
+
+    func testQuestionDefaultsAreActiveMediumAnd30Seconds() throws {
+        let id = try fixture.insertQuestion(["is_active": .default, "max_response_time": .default, "priority": .default])
+        let row = try XCTUnwrap(fixture.connection.execute(
+            "SELECT is_active, max_response_time, priority::text AS priority FROM question_configurations WHERE id = $1", [id]).first)
+        XCTAssertEqual(try row.decode("is_active", as: Bool.self), true)
+        XCTAssertEqual(try row.decode("max_response_time", as: Int.self), 30)
+        XCTAssertEqual(row["priority"], "medium")
+    }
+
+    func testEveryTableGeneratesItsIdAndCreationTime() throws {
+        for table in Self.columns.keys.sorted() {
+            // call_events records its time in "timestamp"; the seed gives it no created_at.
+            let created = table == "call_events" ? "timestamp" : "created_at"
+            let connection = fixture.connection
+            try connection.transaction { _ in
+                let first = try fixture.insertRow(into: table, ["id": .default, created: .default])
+                let second = try fixture.insertRow(into: table, ["id": .default])
+                XCTAssertNotEqual(first, second, table)
+                let createdNow = try connection.execute(
+                    "SELECT \(quoteIdentifier(created)) = now() FROM \(fixture.qualified(table)) WHERE id = $1", [first]).scalar(Bool.self)
+                XCTAssertTrue(createdNow, table)
+            }
+        }
+    }
+
+    func testEventDefaultsToAnEmptyObjectAtTheCurrentTime() throws {
+        let connection = fixture.connection
+        try connection.transaction { _ in
+            let id = try fixture.insertCallEvent(["event_data": .default, "timestamp": .default])
+            let row = try XCTUnwrap(connection.execute(
+                #"SELECT event_data::text AS data, "timestamp" = now() AS now FROM call_events WHERE id = $1"#, [id]).first)
+            XCTAssertEqual(row["data"], "{}")
+            XCTAssertEqual(try row.decode("now", as: Bool.self), true)
+        }
+    }
+
+    // MARK: - Host-application tables
+
+    func testExistingBusinessesTableIsKeptWithItsExtraColumns() throws {
+        let database = try makeDatabase()
+        let host = try CallFeedbackFixture(database: database, applyMigration: false)
+        try host.connection.executeScript("""
+            CREATE TABLE public.businesses (id uuid PRIMARY KEY, name text NOT NULL);
+            INSERT INTO public.businesses VALUES ('6a1f0c1e-0d7b-4c55-9a55-1b8f3f7d2c11', 'ICA Nära Testköping');
+            """)
+        XCTAssertNoThrow(try host.applyMigration())
+        let name = try host.connection.execute("SELECT name FROM public.businesses").scalar(String.self)
+        XCTAssertEqual(name, "ICA Nära Testköping")
+        let columns = try host.connection.execute("""
+            SELECT attname FROM pg_attribute WHERE attrelid = 'public.businesses'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+            """).rows.compactMap { $0["attname"] }
+        XCTAssertEqual(columns, ["id", "name"])
+        XCTAssertEqual(try host.connection.execute("SELECT to_regclass('public.customer_verifications') IS NOT NULL").scalar(Bool.self), true)
+        // Call data can reference the host's existing business.
+        let business = try XCTUnwrap(UUID(uuidString: "6a1f0c1e-0d7b-4c55-9a55-1b8f3f7d2c11"))
+        XCTAssertNoThrow(try host.insertCallSession(business: business))
+    }
+}

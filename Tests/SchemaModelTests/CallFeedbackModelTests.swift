@@ -1,0 +1,207 @@
+import Foundation
+import SchemaModel
+import XCTest
+
+/// The call-feedback model against the seed
+/// (`shared/seeds/000_088a15177456cdf3.txt`), and the committed migration.
+final class CallFeedbackModelTests: XCTestCase {
+    private let catalog = CallFeedbackSchema.catalog()
+
+    /// Every table and column the seed names, in the seed's order.
+    static let seedColumns: [String: [String]] = [
+        "call_sessions": [
+            "id", "business_id", "customer_phone", "verification_id", "status", "started_at", "connected_at",
+            "ended_at", "duration_seconds", "questions_asked", "ai_session_id", "telephony_call_id",
+            "cost_estimate", "recording_url", "transcript", "created_at", "updated_at",
+        ],
+        "question_configurations": [
+            "id", "business_id", "question_text", "frequency", "priority", "department_tags", "active_from",
+            "active_until", "is_active", "max_response_time", "follow_up_prompts", "created_at", "updated_at",
+        ],
+        "call_events": ["id", "call_session_id", "event_type", "event_data", "timestamp", "source", "metadata"],
+        "call_responses": [
+            "id", "call_session_id", "question_id", "question_text", "response_text", "response_duration",
+            "confidence_score", "sentiment_score", "asked_at", "responded_at", "ai_analysis", "created_at",
+        ],
+        "question_selection_logs": [
+            "id", "business_id", "customer_count", "selected_questions", "selection_algorithm",
+            "selection_criteria", "time_budget_seconds", "estimated_duration", "created_at",
+        ],
+        "telephony_provider_logs": [
+            "id", "call_session_id", "provider", "provider_call_id", "operation", "request_payload",
+            "response_payload", "status_code", "latency_ms", "success", "error_message", "created_at",
+        ],
+    ]
+
+    private static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    // MARK: - Tables and columns
+
+    func testTheSixSeedTablesAreManagedWithTheSeedsExactColumns() throws {
+        XCTAssertEqual(
+            catalog.managedTables.map(\.name.name),
+            ["call_sessions", "question_configurations", "call_events", "call_responses", "question_selection_logs", "telephony_provider_logs"])
+        for (name, columns) in Self.seedColumns {
+            let table = try XCTUnwrap(catalog.table(QualifiedName("public", name)), name)
+            XCTAssertEqual(table.columns.map(\.name), columns, name)
+            XCTAssertFalse(table.isExternal, name)
+            XCTAssertEqual(table.primaryKey?.columns, ["id"], name)
+        }
+    }
+
+    func testBusinessesAndCustomerVerificationsAreExternal() throws {
+        for name in ["businesses", "customer_verifications"] {
+            let table = try XCTUnwrap(catalog.table(QualifiedName("public", name)), name)
+            XCTAssertTrue(table.isExternal, name)
+            XCTAssertEqual(table.columns.map(\.name), ["id"], name)
+        }
+        XCTAssertEqual(catalog.tables.filter(\.isExternal).map(\.name.name), ["businesses", "customer_verifications"])
+    }
+
+    func testNullableColumnsAreExactlyTheSeedsNullableOnes() {
+        // The seed marks these nullable; customer_phone is nullable only for GDPR erasure (see its comment).
+        let expected: [String: Set<String>] = [
+            "call_sessions": ["customer_phone", "connected_at", "ended_at", "duration_seconds", "ai_session_id", "telephony_call_id", "cost_estimate", "recording_url", "transcript"],
+            "question_configurations": ["active_from", "active_until", "follow_up_prompts"],
+            "call_events": ["metadata"],
+            "call_responses": ["confidence_score", "sentiment_score", "responded_at", "ai_analysis"],
+            "question_selection_logs": [],
+            "telephony_provider_logs": ["error_message"],
+        ]
+        for table in catalog.managedTables {
+            XCTAssertEqual(Set(table.columns.filter(\.isNullable).map(\.name)), expected[table.name.name], table.name.name)
+        }
+    }
+
+    // MARK: - Enums
+
+    func testEnumLabelsAreExactlyTheSeeds() throws {
+        let expected: [(String, String, String, [String])] = [
+            ("call_sessions", "status", "call_status", ["initiated", "connecting", "in_progress", "completed", "failed", "timeout"]),
+            ("question_configurations", "priority", "question_priority", ["high", "medium", "low"]),
+            ("call_events", "event_type", "call_event_type", [
+                "initiated", "connecting", "answered", "ai_connected", "question_asked", "response_received",
+                "warning_sent", "timeout", "completed", "failed",
+            ]),
+            ("call_events", "source", "call_event_source", ["system", "telephony", "ai", "customer"]),
+            ("telephony_provider_logs", "provider", "telephony_provider", ["46elks", "twilio"]),
+            ("telephony_provider_logs", "operation", "telephony_operation", ["initiate", "connect", "record", "hangup", "webhook"]),
+        ]
+        XCTAssertEqual(catalog.enums.map(\.name.name), expected.map(\.2))
+        for (tableName, columnName, typeName, labels) in expected {
+            let typeQualified = QualifiedName("public", typeName)
+            XCTAssertEqual(catalog.enumType(typeQualified)?.labels, labels, typeName)
+            let column = try XCTUnwrap(catalog.table(QualifiedName("public", tableName))?.column(columnName), "\(tableName).\(columnName)")
+            XCTAssertEqual(column.type, .enumType(typeQualified), "\(tableName).\(columnName)")
+        }
+    }
+
+    // MARK: - Indexes
+
+    func testTheSeedsSixIndexesExistOnTheRightTablesAndColumns() throws {
+        let expected: [(String, String, [String])] = [
+            ("idx_call_sessions_business_status", "call_sessions", ["business_id", "status"]),
+            ("idx_call_sessions_created_at", "call_sessions", ["created_at"]),
+            ("idx_question_configs_business_active", "question_configurations", ["business_id", "is_active"]),
+            ("idx_call_events_session_timestamp", "call_events", ["call_session_id", "timestamp"]),
+            ("idx_call_responses_session", "call_responses", ["call_session_id"]),
+            ("idx_question_selection_business_time", "question_selection_logs", ["business_id", "created_at"]),
+        ]
+        for (indexName, tableName, columns) in expected {
+            let table = try XCTUnwrap(catalog.table(QualifiedName("public", tableName)), tableName)
+            let index = try XCTUnwrap(table.indexes.first { $0.name == indexName }, "\(indexName) on \(tableName)")
+            XCTAssertEqual(index.keys, columns.map(Index.Key.column), indexName)
+            XCTAssertFalse(index.isUnique, indexName)
+            XCTAssertNil(index.predicate, indexName)
+            XCTAssertEqual(index.method, .btree, indexName)
+        }
+    }
+
+    func testEveryForeignKeyColumnLeadsAnIndex() {
+        var foreignKeys = 0
+        for table in catalog.managedTables {
+            for fk in table.foreignKeys {
+                foreignKeys += 1
+                let covered = table.indexes.contains { index in
+                    index.predicate == nil && Array(index.leadingColumns.prefix(fk.columns.count)) == fk.columns
+                }
+                XCTAssertTrue(covered, "\(table.name) \(fk.name) on \(fk.columns)")
+            }
+        }
+        XCTAssertEqual(foreignKeys, 8)
+    }
+
+    func testForeignKeysReferenceTheSeedsTablesWithTheDocumentedDeleteActions() throws {
+        let expected: [(String, String, String, ReferentialAction)] = [
+            ("call_sessions", "business_id", "businesses", .restrict),
+            ("call_sessions", "verification_id", "customer_verifications", .restrict),
+            ("question_configurations", "business_id", "businesses", .restrict),
+            ("call_events", "call_session_id", "call_sessions", .cascade),
+            ("call_responses", "call_session_id", "call_sessions", .cascade),
+            ("call_responses", "question_id", "question_configurations", .restrict),
+            ("question_selection_logs", "business_id", "businesses", .restrict),
+            ("telephony_provider_logs", "call_session_id", "call_sessions", .cascade),
+        ]
+        for (tableName, column, target, action) in expected {
+            let table = try XCTUnwrap(catalog.table(QualifiedName("public", tableName)))
+            let fk = try XCTUnwrap(table.foreignKeys.first { $0.columns == [column] }, "\(tableName).\(column)")
+            XCTAssertEqual(fk.referencedTable, QualifiedName("public", target), "\(tableName).\(column)")
+            XCTAssertEqual(fk.referencedColumns, ["id"], "\(tableName).\(column)")
+            XCTAssertEqual(fk.onDelete, action, "\(tableName).\(column)")
+        }
+    }
+
+    func testTheModelIsValid() {
+        XCTAssertEqual(catalog.validationErrors(), [])
+        XCTAssertEqual(CallFeedbackSchema.catalog(schema: "feedback").validationErrors(), [])
+    }
+
+    func testAnotherSchemaQualifiesEveryObject() {
+        let other = CallFeedbackSchema.catalog(schema: "feedback")
+        XCTAssertEqual(Set(other.tables.map(\.name.schema)), ["feedback"])
+        XCTAssertEqual(Set(other.enums.map(\.name.schema)), ["feedback"])
+        let contents = GeneratedMigration.initial(other).contents
+        XCTAssertTrue(contents.contains("CREATE SCHEMA IF NOT EXISTS feedback;\n"), contents)
+        XCTAssertTrue(contents.contains("CREATE TABLE feedback.call_sessions ("), contents)
+        XCTAssertFalse(contents.contains("public."), contents)
+    }
+
+    // MARK: - Determinism and the committed file
+
+    func testRenderingTheWholeModelTwiceGivesIdenticalBytes() {
+        let first = PostgresRenderer().statements(for: CallFeedbackSchema.catalog())
+        let second = PostgresRenderer().statements(for: CallFeedbackSchema.catalog())
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(Array(first.script.utf8), Array(second.script.utf8))
+        XCTAssertEqual(
+            Array(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents.utf8),
+            Array(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents.utf8))
+    }
+
+    func testInitialMigrationEqualsTheCommittedFile() throws {
+        let url = Self.repositoryRoot.appendingPathComponent("sql/0001_initial_schema.sql")
+        let committed = try String(contentsOf: url, encoding: .utf8)
+        let migration = GeneratedMigration.initial(catalog)
+        XCTAssertEqual(migration.fileName, "0001_initial_schema.sql")
+        XCTAssertEqual(migration.version, 1)
+        if migration.contents != committed {
+            let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
+            let new = migration.contents.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = Array(zip(old, new)).firstIndex { $0 != $1 } ?? min(old.count, new.count)
+            XCTFail("sql/0001_initial_schema.sql differs from the model at line \(line + 1)")
+        }
+        XCTAssertEqual(Array(migration.contents.utf8), Array(committed.utf8))
+    }
+
+    func testMigrationHeaderCountsTheManagedObjects() {
+        let migration = GeneratedMigration.initial(catalog)
+        let statements = PostgresRenderer().statements(for: catalog)
+        XCTAssertTrue(
+            migration.contents.contains("-- Objects: 6 tables, 6 enum types, 0 functions, \(statements.count) statements.\n"),
+            migration.contents)
+        XCTAssertTrue(migration.contents.hasSuffix(";\n"))
+        XCTAssertFalse(migration.contents.hasSuffix("\n\n"))
+    }
+}
