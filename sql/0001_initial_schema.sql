@@ -516,6 +516,12 @@ AS $function$
 BEGIN
     IF NEW.business_id IS NULL THEN
         SELECT p.business_id INTO NEW.business_id FROM public.call_sessions p WHERE p.id = NEW.call_session_id;
+        IF NOT FOUND AND NEW.call_session_id IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_call_session_id_fkey'
+                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                      CONSTRAINT = TG_TABLE_NAME || '_call_session_id_fkey',
+                      DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
+        END IF;
     END IF;
     RETURN NEW;
 END

@@ -422,6 +422,12 @@ public struct InheritedTenant: Hashable, Sendable {
                 BEGIN
                     IF NEW.\(col) IS NULL THEN
                         SELECT p.\(col) INTO NEW.\(col) FROM \(parent.sql) p WHERE p.\(quoteIdentifierIfNeeded(parentKey)) = NEW.\(quoteIdentifierIfNeeded(foreignKey));
+                        IF NOT FOUND AND NEW.\(quoteIdentifierIfNeeded(foreignKey)) IS NOT NULL THEN
+                            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_\(foreignKey)_fkey'
+                                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                                      CONSTRAINT = TG_TABLE_NAME || '_\(foreignKey)_fkey',
+                                      DETAIL = 'Key (\(foreignKey))=(' || NEW.\(quoteIdentifierIfNeeded(foreignKey)) || ') is not present in table "\(parent.name)".';
+                        END IF;
                     END IF;
                     RETURN NEW;
                 END
