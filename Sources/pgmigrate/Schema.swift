@@ -15,8 +15,14 @@ struct Schema: ParsableCommand {
         abstract: "Print the DDL the model renders (no database needed).")
 
     @OptionGroup var model: ModelOptions
+    @Flag(help: "Print the rules (state diagram, event table, retention) as Markdown instead.")
+    var rulesMarkdown = false
 
     func run() throws {
+        if rulesMarkdown {
+            Terminal.output(CallFeedbackSchema.rules(schema: model.schema).markdown)
+            return
+        }
         let migration = try Generator(catalog: model.catalog, directory: .init(fileURLWithPath: ".")).render()
         Terminal.output(migration.contents)
     }

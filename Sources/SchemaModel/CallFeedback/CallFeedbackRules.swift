@@ -145,3 +145,21 @@ extension CallFeedbackSchema {
         ("timeout", ["timeout"]),
     ]
 }
+
+extension CallFeedbackRules {
+    /// The README's rules section, generated from the same data the triggers
+    /// are generated from (a test keeps the README in step).
+    public var markdown: String {
+        var text = "```mermaid\n\(stateMachine.mermaid)\n```\n\n"
+        text += "| session status | call events accepted |\n| --- | --- |\n"
+        for (status, types) in events.allowed {
+            text += "| `\(status)` | \(types.map { "`\($0)`" }.joined(separator: ", ")) |\n"
+        }
+        text += "\n| retention rule | table | age | action |\n| --- | --- | --- | --- |\n"
+        for rule in retention {
+            let condition = rule.condition.map { " where `\($0.sql)`" } ?? ""
+            text += "| `\(rule.name)` | `\(rule.table.name)`\(condition) | `\(rule.ageColumn)` older than \(rule.olderThanDays) days | \(rule.action.verb) |\n"
+        }
+        return text
+    }
+}
