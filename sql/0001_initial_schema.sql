@@ -1,7 +1,7 @@
 -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 8 tables, 6 enum types, 17 functions, 325 statements.
+-- Objects: 8 tables, 6 enum types, 17 functions, 327 statements.
 
 -- Extensions
 
@@ -970,6 +970,13 @@ CREATE TRIGGER telephony_provider_logs_business_id_default
     EXECUTE FUNCTION public.set_business_id_from_call_sessions();
 
 COMMENT ON TRIGGER telephony_provider_logs_business_id_default ON public.telephony_provider_logs IS 'Fills business_id from the call_sessions row.';
+
+CREATE TRIGGER call_events_archive_business_id_default
+    BEFORE INSERT ON public.call_events_archive
+    FOR EACH ROW
+    EXECUTE FUNCTION public.set_business_id_from_call_sessions();
+
+COMMENT ON TRIGGER call_events_archive_business_id_default ON public.call_events_archive IS 'Fills business_id from the call_sessions row.';
 
 -- Row-level security
 

@@ -72,7 +72,7 @@ extension CallFeedbackSchema {
                 forceRowSecurity: false),
             inheritedTenant: InheritedTenant(
                 parent: n.callSessions, parentKey: "id", column: "business_id", foreignKey: "call_session_id",
-                children: [n.callEvents, n.callResponses, n.telephonyProviderLogs]),
+                children: [n.callEvents, n.callResponses, n.telephonyProviderLogs, n.callEventsArchive]),
             updatedAt: UpdatedAtRule(schema: schema),
             retention: retentionRules(n),
             anonymizer: n.qualified("anonymize_text"),
