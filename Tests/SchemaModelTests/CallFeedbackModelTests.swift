@@ -7,20 +7,22 @@ import XCTest
 final class CallFeedbackModelTests: XCTestCase {
     private let catalog = CallFeedbackSchema.catalog()
 
-    /// Every table and column the seed names, in the seed's order.
+    /// Every managed table and its columns, in order: the seed's, plus the
+    /// tenant key on child tables (`business_id`), the phone lookup hash,
+    /// the anonymisation mark, the event archive and the erasure audit.
     static let seedColumns: [String: [String]] = [
         "call_sessions": [
-            "id", "business_id", "customer_phone", "verification_id", "status", "started_at", "connected_at",
-            "ended_at", "duration_seconds", "questions_asked", "ai_session_id", "telephony_call_id",
-            "cost_estimate", "recording_url", "transcript", "created_at", "updated_at",
+            "id", "business_id", "customer_phone", "customer_phone_hash", "verification_id", "status", "started_at",
+            "connected_at", "ended_at", "duration_seconds", "questions_asked", "ai_session_id", "telephony_call_id",
+            "cost_estimate", "recording_url", "transcript", "transcript_anonymized_at", "created_at", "updated_at",
         ],
         "question_configurations": [
             "id", "business_id", "question_text", "frequency", "priority", "department_tags", "active_from",
             "active_until", "is_active", "max_response_time", "follow_up_prompts", "created_at", "updated_at",
         ],
-        "call_events": ["id", "call_session_id", "event_type", "event_data", "timestamp", "source", "metadata"],
+        "call_events": ["id", "call_session_id", "business_id", "event_type", "event_data", "timestamp", "source", "metadata"],
         "call_responses": [
-            "id", "call_session_id", "question_id", "question_text", "response_text", "response_duration",
+            "id", "call_session_id", "business_id", "question_id", "question_text", "response_text", "response_duration",
             "confidence_score", "sentiment_score", "asked_at", "responded_at", "ai_analysis", "created_at",
         ],
         "question_selection_logs": [
@@ -28,8 +30,14 @@ final class CallFeedbackModelTests: XCTestCase {
             "selection_criteria", "time_budget_seconds", "estimated_duration", "created_at",
         ],
         "telephony_provider_logs": [
-            "id", "call_session_id", "provider", "provider_call_id", "operation", "request_payload",
+            "id", "call_session_id", "business_id", "provider", "provider_call_id", "operation", "request_payload",
             "response_payload", "status_code", "latency_ms", "success", "error_message", "created_at",
+        ],
+        "call_events_archive": [
+            "id", "call_session_id", "business_id", "event_type", "event_data", "timestamp", "source", "metadata", "archived_at",
+        ],
+        "gdpr_erasure_log": [
+            "id", "erased_at", "erased_by", "sessions", "responses", "events", "archived_events", "provider_logs",
         ],
     ]
 
@@ -39,10 +47,11 @@ final class CallFeedbackModelTests: XCTestCase {
 
     // MARK: - Tables and columns
 
-    func testTheSixSeedTablesAreManagedWithTheSeedsExactColumns() throws {
+    func testTheManagedTablesHaveExactlyTheirColumns() throws {
         XCTAssertEqual(
             catalog.managedTables.map(\.name.name),
-            ["call_sessions", "question_configurations", "call_events", "call_responses", "question_selection_logs", "telephony_provider_logs"])
+            ["call_sessions", "question_configurations", "call_events", "call_responses", "question_selection_logs",
+             "telephony_provider_logs", "call_events_archive", "gdpr_erasure_log"])
         for (name, columns) in Self.seedColumns {
             let table = try XCTUnwrap(catalog.table(QualifiedName("public", name)), name)
             XCTAssertEqual(table.columns.map(\.name), columns, name)
@@ -61,15 +70,22 @@ final class CallFeedbackModelTests: XCTestCase {
     }
 
     func testNullableColumnsAreExactlyTheSeedsNullableOnes() {
-        // The seed marks these nullable; customer_phone is nullable only for GDPR erasure (see its comment).
+        // The seed marks these nullable; customer_phone (and its hash) is nullable only for GDPR erasure
+        // (see its comment); transcript_anonymized_at stays NULL until retention anonymises the transcript.
         let expected: [String: Set<String>] = [
-            "call_sessions": ["customer_phone", "connected_at", "ended_at", "duration_seconds", "ai_session_id", "telephony_call_id", "cost_estimate", "recording_url", "transcript"],
+            "call_sessions": [
+                "customer_phone", "customer_phone_hash", "connected_at", "ended_at", "duration_seconds", "ai_session_id",
+                "telephony_call_id", "cost_estimate", "recording_url", "transcript", "transcript_anonymized_at",
+            ],
             "question_configurations": ["active_from", "active_until", "follow_up_prompts"],
             "call_events": ["metadata"],
             "call_responses": ["confidence_score", "sentiment_score", "responded_at", "ai_analysis"],
             "question_selection_logs": [],
             "telephony_provider_logs": ["error_message"],
+            "call_events_archive": ["metadata"],
+            "gdpr_erasure_log": [],
         ]
+        XCTAssertEqual(Set(catalog.managedTables.map(\.name.name)), Set(expected.keys))
         for table in catalog.managedTables {
             XCTAssertEqual(Set(table.columns.filter(\.isNullable).map(\.name)), expected[table.name.name], table.name.name)
         }
@@ -119,37 +135,49 @@ final class CallFeedbackModelTests: XCTestCase {
         }
     }
 
-    func testEveryForeignKeyColumnLeadsAnIndex() {
+    /// Deletes and updates on the referenced table find the referencing rows
+    /// through an index leading with the foreign key's first column; for the
+    /// composite `(call_session_id, business_id)` and `(question_id,
+    /// business_id)` keys that column alone narrows to a handful of rows.
+    func testEveryForeignKeyColumnLeadsAnIndex() throws {
         var foreignKeys = 0
         for table in catalog.managedTables {
             for fk in table.foreignKeys {
                 foreignKeys += 1
+                let first = try XCTUnwrap(fk.columns.first, fk.name)
                 let covered = table.indexes.contains { index in
-                    index.predicate == nil && Array(index.leadingColumns.prefix(fk.columns.count)) == fk.columns
+                    index.predicate == nil && index.leadingColumns.first == first
                 }
                 XCTAssertTrue(covered, "\(table.name) \(fk.name) on \(fk.columns)")
             }
         }
-        XCTAssertEqual(foreignKeys, 8)
+        XCTAssertEqual(foreignKeys, 9)
     }
 
     func testForeignKeysReferenceTheSeedsTablesWithTheDocumentedDeleteActions() throws {
-        let expected: [(String, String, String, ReferentialAction)] = [
-            ("call_sessions", "business_id", "businesses", .restrict),
-            ("call_sessions", "verification_id", "customer_verifications", .restrict),
-            ("question_configurations", "business_id", "businesses", .restrict),
-            ("call_events", "call_session_id", "call_sessions", .cascade),
-            ("call_responses", "call_session_id", "call_sessions", .cascade),
-            ("call_responses", "question_id", "question_configurations", .restrict),
-            ("question_selection_logs", "business_id", "businesses", .restrict),
-            ("telephony_provider_logs", "call_session_id", "call_sessions", .cascade),
+        // Child rows reference (id, business_id) of their parent, so they always share its business.
+        let tenant = ["id", "business_id"]
+        let expected: [(String, [String], String, [String], ReferentialAction)] = [
+            ("call_sessions", ["business_id"], "businesses", ["id"], .restrict),
+            ("call_sessions", ["verification_id"], "customer_verifications", ["id"], .restrict),
+            ("question_configurations", ["business_id"], "businesses", ["id"], .restrict),
+            ("call_events", ["call_session_id", "business_id"], "call_sessions", tenant, .cascade),
+            ("call_responses", ["call_session_id", "business_id"], "call_sessions", tenant, .cascade),
+            ("call_responses", ["question_id", "business_id"], "question_configurations", tenant, .restrict),
+            ("question_selection_logs", ["business_id"], "businesses", ["id"], .restrict),
+            ("telephony_provider_logs", ["call_session_id", "business_id"], "call_sessions", tenant, .cascade),
+            ("call_events_archive", ["call_session_id", "business_id"], "call_sessions", tenant, .cascade),
         ]
-        for (tableName, column, target, action) in expected {
+        var count = 0
+        for table in catalog.managedTables { count += table.foreignKeys.count }
+        XCTAssertEqual(count, expected.count)
+        for (tableName, columns, target, referenced, action) in expected {
+            let label = "\(tableName)(\(columns.joined(separator: ", ")))"
             let table = try XCTUnwrap(catalog.table(QualifiedName("public", tableName)))
-            let fk = try XCTUnwrap(table.foreignKeys.first { $0.columns == [column] }, "\(tableName).\(column)")
-            XCTAssertEqual(fk.referencedTable, QualifiedName("public", target), "\(tableName).\(column)")
-            XCTAssertEqual(fk.referencedColumns, ["id"], "\(tableName).\(column)")
-            XCTAssertEqual(fk.onDelete, action, "\(tableName).\(column)")
+            let fk = try XCTUnwrap(table.foreignKeys.first { $0.columns == columns }, label)
+            XCTAssertEqual(fk.referencedTable, QualifiedName("public", target), label)
+            XCTAssertEqual(fk.referencedColumns, referenced, label)
+            XCTAssertEqual(fk.onDelete, action, label)
         }
     }
 
@@ -158,14 +186,21 @@ final class CallFeedbackModelTests: XCTestCase {
         XCTAssertEqual(CallFeedbackSchema.catalog(schema: "feedback").validationErrors(), [])
     }
 
-    func testAnotherSchemaQualifiesEveryObject() {
+    func testAnotherSchemaQualifiesEveryObject() throws {
         let other = CallFeedbackSchema.catalog(schema: "feedback")
         XCTAssertEqual(Set(other.tables.map(\.name.schema)), ["feedback"])
         XCTAssertEqual(Set(other.enums.map(\.name.schema)), ["feedback"])
         let contents = GeneratedMigration.initial(other).contents
         XCTAssertTrue(contents.contains("CREATE SCHEMA IF NOT EXISTS feedback;\n"), contents)
         XCTAssertTrue(contents.contains("CREATE TABLE feedback.call_sessions ("), contents)
-        XCTAssertFalse(contents.contains("public."), contents)
+        // Only pgcrypto, which lives in its own schema, is still named in public.
+        let regex = try NSRegularExpression(pattern: #"public\.([A-Za-z_]+)"#)
+        let range = NSRange(contents.startIndex..., in: contents)
+        let publicNames = Set(regex.matches(in: contents, range: range).compactMap { match in
+            Range(match.range(at: 1), in: contents).map { String(contents[$0]) }
+        })
+        XCTAssertEqual(CallFeedbackSchema.pgcryptoSchema, "public")
+        XCTAssertEqual(publicNames, ["hmac", "pgp_sym_encrypt", "pgp_sym_decrypt"], contents)
     }
 
     // MARK: - Determinism and the committed file
@@ -199,7 +234,7 @@ final class CallFeedbackModelTests: XCTestCase {
         let migration = GeneratedMigration.initial(catalog)
         let statements = PostgresRenderer().statements(for: catalog)
         XCTAssertTrue(
-            migration.contents.contains("-- Objects: 6 tables, 6 enum types, 0 functions, \(statements.count) statements.\n"),
+            migration.contents.contains("-- Objects: 8 tables, 6 enum types, 17 functions, \(statements.count) statements.\n"),
             migration.contents)
         XCTAssertTrue(migration.contents.hasSuffix(";\n"))
         XCTAssertFalse(migration.contents.hasSuffix("\n\n"))

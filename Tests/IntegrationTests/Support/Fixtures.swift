@@ -81,7 +81,7 @@ final class CallFeedbackFixture {
         try connection.execute("INSERT INTO \(qualified("customer_verifications")) (id) VALUES (gen_random_uuid()) RETURNING id").scalar(UUID.self)
     }
 
-    // MARK: - The six tables: a fully valid row each, one column overridden
+    // MARK: - The managed tables: a fully valid row each, one column overridden
 
     @discardableResult
     func insertCallSession(business: UUID? = nil, verification: UUID? = nil, _ overrides: [String: SQLValue] = [:]) throws -> UUID {
@@ -114,9 +114,59 @@ final class CallFeedbackFixture {
         ], overrides)
     }
 
+    /// The status path from 'initiated' to each status, through valid transitions only.
+    static let statusPaths: [String: [String]] = [
+        "initiated": [],
+        "connecting": ["connecting"],
+        "in_progress": ["connecting", "in_progress"],
+        "completed": ["connecting", "in_progress", "completed"],
+        "timeout": ["connecting", "in_progress", "timeout"],
+        "failed": ["failed"],
+    ]
+
+    /// Moves a freshly inserted ('initiated') session to `status` through valid transitions.
+    func moveSession(_ session: UUID, to status: String) throws {
+        guard let path = Self.statusPaths[status] else {
+            XCTFail("unknown call status \(status)")
+            throw PQError(kind: .usage, message: "unknown call status \(status)")
+        }
+        for step in path {
+            try connection.execute(
+                "UPDATE \(qualified("call_sessions")) SET status = $1::\(qualified("call_status")) WHERE id = $2", [step, session])
+        }
+    }
+
+    func status(of session: UUID) throws -> String {
+        try connection.execute("SELECT status::text FROM \(qualified("call_sessions")) WHERE id = $1", [session]).scalar(String.self)
+    }
+
+    /// The first status (in the model's order) whose sessions accept this event type.
+    static func statusAccepting(_ eventType: String) -> String? {
+        CallFeedbackSchema.eventTypesByStatus.first { $0.eventTypes.contains(eventType) }?.status
+    }
+
+    func businessOfSession(_ session: UUID) throws -> UUID {
+        try connection.execute("SELECT business_id FROM \(qualified("call_sessions")) WHERE id = $1", [session]).scalar(UUID.self)
+    }
+
+    func businessOfQuestion(_ question: UUID) throws -> UUID {
+        try connection.execute("SELECT business_id FROM \(qualified("question_configurations")) WHERE id = $1", [question]).scalar(UUID.self)
+    }
+
+    /// An event of the default type 'initiated' in a new 'initiated' session.
+    /// When the fixture makes the session and `event_type` is overridden with
+    /// a known label, the session is first moved to a status that accepts it.
     @discardableResult
     func insertCallEvent(session: UUID? = nil, _ overrides: [String: SQLValue] = [:]) throws -> UUID {
-        let session = try session ?? insertCallSession()
+        let session = try session ?? {
+            let created = try insertCallSession()
+            if case .bind(let value)? = overrides["event_type"], let label = value as? String,
+                let status = Self.statusAccepting(label)
+            {
+                try moveSession(created, to: status)
+            }
+            return created
+        }()
         return try insert("call_events", [
             ("call_session_id", .uuid(session)),
             ("event_type", "initiated"),
@@ -126,10 +176,12 @@ final class CallFeedbackFixture {
         ], overrides)
     }
 
+    /// A response in `session` to `question`; whichever is missing is made in
+    /// the other's business (the composite foreign key requires one business).
     @discardableResult
     func insertCallResponse(session: UUID? = nil, question: UUID? = nil, _ overrides: [String: SQLValue] = [:]) throws -> UUID {
-        let session = try session ?? insertCallSession()
-        let question = try question ?? insertQuestion()
+        let session = try session ?? insertCallSession(business: question.map(businessOfQuestion))
+        let question = try question ?? insertQuestion(business: businessOfSession(session))
         return try insert("call_responses", [
             ("call_session_id", .uuid(session)),
             ("question_id", .uuid(question)),
@@ -174,7 +226,35 @@ final class CallFeedbackFixture {
         ], overrides)
     }
 
-    /// A valid row of any of the six tables, by name.
+    /// An archived event, as retention writes it: it keeps the live event's
+    /// id (no default) and carries the session's business explicitly.
+    @discardableResult
+    func insertArchivedEvent(session: UUID? = nil, _ overrides: [String: SQLValue] = [:]) throws -> UUID {
+        let session = try session ?? insertCallSession()
+        return try insert("call_events_archive", [
+            ("id", .uuid(UUID())),
+            ("call_session_id", .uuid(session)),
+            ("business_id", .uuid(businessOfSession(session))),
+            ("event_type", "initiated"),
+            ("event_data", .json(#"{"attempt": 1}"#)),
+            ("timestamp", .bind(Self.t0)),
+            ("source", "system"),
+            ("metadata", .json(#"{"region": "SE"}"#)),
+        ], overrides)
+    }
+
+    @discardableResult
+    func insertErasureLog(_ overrides: [String: SQLValue] = [:]) throws -> UUID {
+        try insert("gdpr_erasure_log", [
+            ("sessions", 1),
+            ("responses", 2),
+            ("events", 3),
+            ("archived_events", 0),
+            ("provider_logs", 1),
+        ], overrides)
+    }
+
+    /// A valid row of any managed table, by name.
     @discardableResult
     func insertRow(into table: String, _ overrides: [String: SQLValue] = [:]) throws -> UUID {
         switch table {
@@ -184,6 +264,8 @@ final class CallFeedbackFixture {
         case "call_responses": return try insertCallResponse(overrides)
         case "question_selection_logs": return try insertSelectionLog(overrides)
         case "telephony_provider_logs": return try insertProviderLog(overrides)
+        case "call_events_archive": return try insertArchivedEvent(overrides)
+        case "gdpr_erasure_log": return try insertErasureLog(overrides)
         default:
             XCTFail("no fixture for table \(table)")
             throw PQError(kind: .usage, message: "no fixture for table \(table)")
