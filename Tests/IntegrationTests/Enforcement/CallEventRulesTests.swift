@@ -271,6 +271,30 @@ final class CallEventRulesTests: XCTestCase {
         XCTAssertEqual(backwards, 0, "stored events go backwards in commit order")
     }
 
+    /// Likewise the session status: a REPEATABLE READ transaction whose
+    /// snapshot predates the session's completion must not add a question.
+    func testQuestionFromARepeatableReadTransactionAfterTheSessionCompletedIsRejected() throws {
+        let database = try makeDatabase()
+        let conn = try F.schemaConnection(database)
+        let session = try F.session(conn, business: try F.business(conn), status: "in_progress")
+
+        let reader = try database.connect()
+        try reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        _ = try reader.execute("SELECT count(*) FROM call_sessions")  // takes the snapshot
+        try conn.execute("UPDATE call_sessions SET status = 'completed' WHERE id = $1", [session])
+        do {
+            try F.event(reader, session: session, type: "question_asked", at: 10)
+            try reader.execute("COMMIT")
+            XCTFail("question_asked was accepted for a session that had completed (REPEATABLE READ snapshot predates it)")
+        } catch let error as PQError {
+            XCTAssertTrue(
+                [SQLState.checkViolation, SQLState.serializationFailure].contains(error.sqlState),
+                error.debugDescription)
+            _ = try? reader.execute("ROLLBACK")
+        }
+        XCTAssertEqual(try conn.execute("SELECT count(*) FROM call_events WHERE event_type = 'question_asked'").scalar(Int.self), 0)
+    }
+
     // MARK: - Tenant column of child rows
 
     func testChildRowsInheritTheBusinessOfTheirSessionWhenOmitted() throws {
