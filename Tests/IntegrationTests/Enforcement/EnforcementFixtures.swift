@@ -1,0 +1,127 @@
+import Foundation
+import PQClient
+import SchemaModel
+import XCTest
+
+/// Helpers shared by the tests of the rules Postgres enforces (state machine,
+/// event rules, phone encryption, row-level security). Kept in a namespace so
+/// they do not collide with the general fixtures of other test files.
+enum EnforcementFixtures {
+    static let phoneKey = "test-phone-key-1"
+
+    /// A fresh database with the generated schema applied and the phone key set.
+    static func schemaConnection(_ database: TestDatabase) throws -> Connection {
+        let conn = try database.connect()
+        try applySchema(conn)
+        try conn.execute("SET app.phone_encryption_key = '\(phoneKey)'")
+        return conn
+    }
+
+    static func applySchema(_ conn: Connection) throws {
+        try conn.executeScript(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents)
+    }
+
+    /// A row in the host application's `businesses` table.
+    @discardableResult
+    static func business(_ conn: Connection) throws -> UUID {
+        let id = UUID()
+        try conn.execute("INSERT INTO businesses (id) VALUES ($1)", [id])
+        return id
+    }
+
+    static func verification(_ conn: Connection) throws -> UUID {
+        let id = UUID()
+        try conn.execute("INSERT INTO customer_verifications (id) VALUES ($1)", [id])
+        return id
+    }
+
+    /// A new call session (status `initiated`) of `business`.
+    static func session(_ conn: Connection, business: UUID, phone: String = "+46701234567") throws -> UUID {
+        let verification = try verification(conn)
+        return try conn.execute(
+            "INSERT INTO call_sessions (business_id, customer_phone, verification_id) VALUES ($1, $2, $3) RETURNING id",
+            [business, phone, verification]
+        ).scalar(UUID.self)
+    }
+
+    /// The valid path from `initiated` to each status.
+    static let pathTo: [String: [String]] = [
+        "initiated": [],
+        "connecting": ["connecting"],
+        "in_progress": ["connecting", "in_progress"],
+        "completed": ["connecting", "in_progress", "completed"],
+        "failed": ["failed"],
+        "timeout": ["connecting", "in_progress", "timeout"],
+    ]
+
+    /// Moves a fresh session to `status` along valid transitions.
+    static func advance(_ conn: Connection, session: UUID, to status: String,
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let path = pathTo[status] else {
+            XCTFail("no path to status \(status)", file: file, line: line)
+            return
+        }
+        for step in path {
+            try conn.execute("UPDATE call_sessions SET status = $2 WHERE id = $1", [session, step])
+        }
+    }
+
+    /// A session of `business` already in `status`.
+    static func session(_ conn: Connection, business: UUID, status: String) throws -> UUID {
+        let id = try session(conn, business: business)
+        try advance(conn, session: id, to: status)
+        return id
+    }
+
+    /// Inserts a call event at `seconds` after the fixed `baseTime`;
+    /// `business` nil lets the trigger fill it in.
+    @discardableResult
+    static func event(
+        _ conn: Connection, session: UUID, type: String = "question_asked", at seconds: Double,
+        business: UUID? = nil
+    ) throws -> QueryResult {
+        try conn.execute(
+            """
+            INSERT INTO call_events (call_session_id, business_id, event_type, timestamp, source)
+            VALUES ($1, $2, $3::call_event_type, \(baseTime) + $4::float8 * interval '1 second', 'system')
+            """,
+            [session, business, type, seconds])
+    }
+
+    /// The instant event offsets count from, as a SQL literal.
+    static let baseTime = "timestamptz '2025-09-22 10:00:00+00'"
+}
+
+/// A value shared between test threads, guarded by a lock.
+final class EnforcementBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
+    func update(_ change: (inout Value) -> Void) { lock.lock(); change(&value); lock.unlock() }
+}
+
+/// The outcome of a statement run on another thread, in Sendable form.
+struct EnforcementOutcome: Sendable, Equatable {
+    var sqlState: String?
+    var constraint: String?
+    var message: String?
+
+    static let success = EnforcementOutcome(sqlState: nil, constraint: nil, message: nil)
+
+    init(sqlState: String?, constraint: String?, message: String?) {
+        self.sqlState = sqlState
+        self.constraint = constraint
+        self.message = message
+    }
+
+    init(_ error: any Error) {
+        if let error = error as? PQError {
+            self.init(sqlState: error.sqlState?.rawValue, constraint: error.constraint, message: error.message)
+        } else {
+            self.init(sqlState: "client", constraint: nil, message: "\(error)")
+        }
+    }
+
+    var succeeded: Bool { sqlState == nil }
+}
