@@ -697,6 +697,14 @@ DECLARE
     session_status text;
     latest timestamp with time zone;
 BEGIN
+    -- The rules must see events and status changes committed while this
+    -- insert waited for the lock; only READ COMMITTED takes a new snapshot
+    -- per statement, so other isolation levels are refused.
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'writes to call_events need READ COMMITTED isolation; this transaction is %', pg_catalog.current_setting('transaction_isolation')
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
+    END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.call_session_id::text));
     SELECT s.status::text INTO session_status FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
     IF NOT FOUND THEN

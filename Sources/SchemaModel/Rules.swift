@@ -167,6 +167,14 @@ public struct EventRules: Hashable, Sendable {
                 session_status text;
                 latest timestamp with time zone;
             BEGIN
+                -- The rules must see events and status changes committed while this
+                -- insert waited for the lock; only READ COMMITTED takes a new snapshot
+                -- per statement, so other isolation levels are refused.
+                IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+                    RAISE EXCEPTION 'writes to \(events.name) need READ COMMITTED isolation; this transaction is %', pg_catalog.current_setting('transaction_isolation')
+                        USING ERRCODE = 'feature_not_supported',
+                              HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
+                END IF;
                 PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(session)::text));
                 SELECT s.\(status)::text INTO session_status FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
                 IF NOT FOUND THEN
