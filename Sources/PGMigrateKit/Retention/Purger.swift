@@ -73,7 +73,8 @@ public struct Purger {
         let selected = try selectedRules()
         let connection = try settings.connect(applicationName: "pgmigrate purge")
         do {
-            try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, false)", ["\(options.lockTimeoutMilliseconds)ms"])
+            // The advisory lock first: --wait must wait as long as the other purge
+            // runs, not only as long as lock_timeout allows.
             if options.waitForLock {
                 try connection.execute("SELECT pg_catalog.pg_advisory_lock($1, $2)", [sessionLockNamespace, Self.lockKey])
             } else {
@@ -83,6 +84,7 @@ public struct Purger {
                 if !got { return .lockHeldElsewhere }
             }
             defer { _ = try? connection.execute("SELECT pg_catalog.pg_advisory_unlock($1, $2)", [sessionLockNamespace, Self.lockKey]) }
+            try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, false)", ["\(options.lockTimeoutMilliseconds)ms"])
 
             let clock = ContinuousClock()
             let start = clock.now
