@@ -209,7 +209,10 @@ public struct SchemaDiffer: Sendable {
         out += matchByName(
             expected.grants, actual.grants, key: \.grantee,
             object: { SchemaObject(.grant, "\(table) to \($0.grantee)", table: table) },
-            definition: { renderer.grant($0, on: table).sql }
+            definition: { grant in
+                let sql = renderer.grant(grant, on: table).sql
+                return grant.grantee == "PUBLIC" ? sql.replacingSuffix(" TO \"PUBLIC\"", with: " TO PUBLIC") : sql
+            }
         ) { expected, actual, object in
             expected.privileges == actual.privileges
                 ? []
@@ -376,6 +379,10 @@ public struct SchemaDiffer: Sendable {
 }
 
 extension String {
+    func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+
     /// Collapses a multi-line statement onto one line for reports.
     var oneLine: String {
         split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: " ") }.joined(separator: " ")

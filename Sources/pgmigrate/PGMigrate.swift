@@ -14,7 +14,7 @@ struct PGMigrate: ParsableCommand {
             \(ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.summary)" }.joined(separator: "\n"))
             """,
         version: PGMigrateVersion.current,
-        subcommands: [Ping.self, Schema.self, Generate.self]
+        subcommands: [Ping.self, Schema.self, Generate.self, Drift.self]
     )
 
     /// Runs the command; every error becomes one line on stderr and an exit code.
