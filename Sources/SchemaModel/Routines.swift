@@ -1,7 +1,15 @@
 /// A function (the catalog's `pg_proc`): trigger functions, policy helpers,
 /// retention jobs.
 public struct Function: Hashable, Sendable {
-    public enum Language: String, Hashable, Sendable { case sql, plpgsql }
+    /// A procedural language, by name (`pg_language.lanname`). A struct rather
+    /// than an enum so functions in any language can be read back.
+    public struct Language: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let sql = Language(rawValue: "sql")
+        public static let plpgsql = Language(rawValue: "plpgsql")
+        public var description: String { rawValue }
+    }
     public enum Volatility: String, Hashable, Sendable { case immutable = "IMMUTABLE", stable = "STABLE", volatile = "VOLATILE" }
 
     public struct Argument: Hashable, Sendable {
@@ -57,7 +65,7 @@ public struct Function: Hashable, Sendable {
 
 /// A trigger on a table (`pg_trigger`).
 public struct Trigger: Hashable, Sendable {
-    public enum Timing: String, Hashable, Sendable { case before = "BEFORE", after = "AFTER" }
+    public enum Timing: String, Hashable, Sendable { case before = "BEFORE", after = "AFTER", insteadOf = "INSTEAD OF" }
     public enum Event: Hashable, Sendable {
         case insert, delete, truncate
         case update(of: [String])
@@ -80,11 +88,32 @@ public struct Trigger: Hashable, Sendable {
     public var function: QualifiedName
     public var when: SQLExpression?
     public var comment: String?
+    /// When the trigger fires (`pg_trigger.tgenabled`); a disabled trigger is drift.
+    public var firing: Firing
+    /// The definition as `pg_get_triggerdef()` prints it, when read from a
+    /// database; drift compares triggers by this text when both sides have it.
+    public var definition: String?
+
+    /// `pg_trigger.tgenabled`: `ALTER TABLE … ENABLE / DISABLE / ENABLE REPLICA / ENABLE ALWAYS TRIGGER`.
+    public enum Firing: String, Hashable, Sendable {
+        case origin = "O", disabled = "D", replica = "R", always = "A"
+        public var sql: String {
+            switch self {
+            case .origin: return "ENABLE"
+            case .disabled: return "DISABLE"
+            case .replica: return "ENABLE REPLICA"
+            case .always: return "ENABLE ALWAYS"
+            }
+        }
+    }
 
     public init(
         _ name: String, _ timing: Timing, _ events: [Event], forEachRow: Bool = true,
-        execute function: QualifiedName, when: SQLExpression? = nil, comment: String? = nil
+        execute function: QualifiedName, when: SQLExpression? = nil, comment: String? = nil,
+        firing: Firing = .origin, definition: String? = nil
     ) {
+        self.firing = firing
+        self.definition = definition
         self.name = name
         self.timing = timing
         self.events = events

@@ -135,9 +135,11 @@ public struct SQLExpression: Hashable, Sendable, ExpressibleByStringLiteral, Cus
 public struct PrimaryKey: Hashable, Sendable {
     public var name: String
     public var columns: [String]
-    public init(name: String, columns: [String]) {
+    public var comment: String?
+    public init(name: String, columns: [String], comment: String? = nil) {
         self.name = name
         self.columns = columns
+        self.comment = comment
     }
 }
 
@@ -153,11 +155,13 @@ public struct ForeignKey: Hashable, Sendable {
     public var referencedColumns: [String]
     public var onDelete: ReferentialAction
     public var onUpdate: ReferentialAction
+    public var comment: String?
 
     public init(
         name: String, columns: [String], references table: QualifiedName, _ referencedColumns: [String],
-        onDelete: ReferentialAction, onUpdate: ReferentialAction = .noAction
+        onDelete: ReferentialAction, onUpdate: ReferentialAction = .noAction, comment: String? = nil
     ) {
+        self.comment = comment
         self.name = name
         self.columns = columns
         self.referencedTable = table
@@ -170,9 +174,11 @@ public struct ForeignKey: Hashable, Sendable {
 public struct UniqueConstraint: Hashable, Sendable {
     public var name: String
     public var columns: [String]
-    public init(name: String, columns: [String]) {
+    public var comment: String?
+    public init(name: String, columns: [String], comment: String? = nil) {
         self.name = name
         self.columns = columns
+        self.comment = comment
     }
 }
 
@@ -219,6 +225,9 @@ public struct Index: Hashable, Sendable {
     public var predicate: SQLExpression?
     public var predicateColumns: [String]
     public var comment: String?
+    /// The definition as `pg_get_indexdef()` prints it, when read from a
+    /// database; drift compares indexes by this text when both sides have it.
+    public var definition: String?
 
     public init(
         _ name: String, on columns: [String], unique: Bool = false, method: Method = .btree,
@@ -233,8 +242,9 @@ public struct Index: Hashable, Sendable {
     public init(
         _ name: String, keys: [Key], unique: Bool = false, method: Method = .btree,
         include: [String] = [], where predicate: SQLExpression? = nil, predicateColumns: [String] = [],
-        comment: String? = nil
+        comment: String? = nil, definition: String? = nil
     ) {
+        self.definition = definition
         self.name = name
         self.keys = keys
         self.isUnique = unique
