@@ -23,7 +23,5 @@ fi
 echo "== swift test" >&2
 swift test --skip-build "$@"
 
-if [[ -x .build/debug/pgmigrate ]] && .build/debug/pgmigrate generate --help >/dev/null 2>&1; then
-  echo "== pgmigrate generate --check" >&2
-  .build/debug/pgmigrate generate --check
-fi
+echo "== pgmigrate generate --check --replay (sql/ matches the model, and replaying it gives the model)" >&2
+.build/debug/pgmigrate generate --check --replay

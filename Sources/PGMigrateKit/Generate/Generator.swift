@@ -1,4 +1,5 @@
 import Foundation
+import PQClient
 import SchemaModel
 
 /// Writes the model's migration into a directory, or checks that the
@@ -71,5 +72,37 @@ public struct Generator: Sendable {
 
     private func normalised(_ text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+}
+
+extension Generator {
+    /// The replay check behind `generate --check --replay`: every migration in
+    /// the directory is applied by the migrator to a temporary database on
+    /// the given server, which is then compared with the model by the drift
+    /// engine (itself building the model in a shadow database). A hand-written
+    /// migration that disagrees with the Swift model fails here, in CI, not in
+    /// production. Both temporary databases are dropped, also on error.
+    public func checkReplay(on settings: ConnectionSettings, schema: String) throws {
+        let admin = try settings.connect(applicationName: "pgmigrate generate --check")
+        let name = ShadowDatabase.randomName().replacingOccurrences(of: "shadow", with: "replay")
+        do {
+            try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "creating the replay database \(name)")
+        }
+        ActiveShadows.shared.register(name, on: settings)
+        defer {
+            _ = try? ShadowDatabase.drop(name, on: admin)
+            ActiveShadows.shared.unregister(name)
+        }
+        let replay = settings.withDatabase(name)
+        _ = try Migrator(settings: replay, directory: directory).migrate()
+        let report = try DriftCheck(catalog: catalog, schema: schema, target: replay).run()
+        guard report.hasDrift else { return }
+        let shown = report.changes.prefix(5).map { "\($0)" }.joined(separator: "; ")
+        let more = report.changes.count > 5 ? "; and \(report.changes.count - 5) more" : ""
+        throw PGMigrateError(
+            .differences,
+            "replaying \(directory.path) does not give the model (\(report.changes.count) differences): \(shown)\(more)")
     }
 }
