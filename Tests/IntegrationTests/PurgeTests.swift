@@ -453,6 +453,35 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(reports.map(\.rows), [30, 6, 3, 6, 6])
     }
 
+    /// `--wait` must wait for as long as the other purge runs: a purge of a
+    /// big data set easily holds the lock longer than the 5 s lock_timeout
+    /// the purger sets for its batches.
+    func testWaitOutlastsTheBatchLockTimeout() throws {
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        _ = try loadMixed(conn)
+        let holder = try db.connect()
+        XCTAssertTrue(try holder.execute(
+            "SELECT pg_try_advisory_lock($1, $2)", [sessionLockNamespace, Purger.lockKey]).scalar(Bool.self))
+        let process = Process()
+        process.executableURL = TestServer.executable
+        process.arguments = ["purge", "--database-url", db.url, "--wait", "--json"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Another purge "runs" for longer than lock_timeout (5 s).
+        Thread.sleep(forTimeInterval: 6.5)
+        try holder.execute("SELECT pg_advisory_unlock($1, $2)", [sessionLockNamespace, Purger.lockKey])
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "--wait gave up: \(errors)")
+        XCTAssertEqual(try? JSONDecoder().decode([Purger.RuleReport].self, from: data).map(\.rows), [30, 6, 3, 6, 6])
+    }
+
     func testTwoCLIPurgesAtOnceOneRunsTheOtherSaysSo() throws {
         let db = try makeDatabase()
         let conn = try db.connect()

@@ -87,7 +87,7 @@ enum RetentionFixtures {
             """
             INSERT INTO public.call_events (call_session_id, event_type, event_data, timestamp, source)
             SELECT $1, $2::public.call_event_type, jsonb_build_object('n', g),
-                   now() - make_interval(secs => $3::float8 * 86400) + make_interval(secs => g * 0.001)
+                   now() - make_interval(secs => $3::float8 * 86400) + make_interval(secs => g * 0.001), 'system'
             FROM generate_series(1, $4::int) g ORDER BY g
             """, [session, type, daysAgo, count])
     }
