@@ -754,25 +754,32 @@ GRANT EXECUTE ON FUNCTION public.anonymize_text(text) TO call_service;
 
 COMMENT ON FUNCTION public.anonymize_text(text) IS 'Masks e-mail addresses, personal identity numbers and phone numbers in free text.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 5000)
+CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 2000)
     RETURNS TABLE(affected_id uuid, detail text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.id FROM public.call_events t
+    SELECT t.ctid AS row_id FROM public.call_events t
     WHERE timestamp < pg_catalog.now() - interval '90 days'
     ORDER BY t.timestamp
-    LIMIT batch_size
+    LIMIT %s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
-    DELETE FROM public.call_events t USING batch WHERE t.id = batch.id
+    DELETE FROM public.call_events t WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
     RETURNING t.*
 )
 INSERT INTO public.call_events_archive (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
 SELECT moved.id, moved.call_session_id, moved.business_id, moved.event_type, moved.event_data, moved.timestamp, moved.source, moved.metadata, pg_catalog.now() FROM moved
 RETURNING id, NULL::text
+$batch$, batch_size);
+END
 $function$;
 
 REVOKE ALL ON FUNCTION public.retention_call_events_archive(integer) FROM PUBLIC;
@@ -781,21 +788,28 @@ GRANT EXECUTE ON FUNCTION public.retention_call_events_archive(integer) TO call_
 
 COMMENT ON FUNCTION public.retention_call_events_archive(integer) IS 'Retention rule call_events_archive: Call events older than 90 days are archived. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 5000)
+CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 2000)
     RETURNS TABLE(affected_id uuid, detail text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.id FROM public.telephony_provider_logs t
+    SELECT t.ctid AS row_id FROM public.telephony_provider_logs t
     WHERE created_at < pg_catalog.now() - interval '30 days'
     ORDER BY t.created_at
-    LIMIT batch_size
+    LIMIT %s
     FOR UPDATE SKIP LOCKED
 )
-DELETE FROM public.telephony_provider_logs t USING batch WHERE t.id = batch.id
+DELETE FROM public.telephony_provider_logs t WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
 RETURNING t.id, NULL::text
+$batch$, batch_size);
+END
 $function$;
 
 REVOKE ALL ON FUNCTION public.retention_telephony_provider_logs_purge(integer) FROM PUBLIC;
@@ -804,21 +818,28 @@ GRANT EXECUTE ON FUNCTION public.retention_telephony_provider_logs_purge(integer
 
 COMMENT ON FUNCTION public.retention_telephony_provider_logs_purge(integer) IS 'Retention rule telephony_provider_logs_purge: Telephony provider logs older than 30 days are purged. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_failed_call_sessions_purge(batch_size integer DEFAULT 5000)
+CREATE OR REPLACE FUNCTION public.retention_failed_call_sessions_purge(batch_size integer DEFAULT 2000)
     RETURNS TABLE(affected_id uuid, detail text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.id FROM public.call_sessions t
+    SELECT t.ctid AS row_id FROM public.call_sessions t
     WHERE created_at < pg_catalog.now() - interval '7 days' AND status = 'failed'::public.call_status
     ORDER BY t.created_at
-    LIMIT batch_size
+    LIMIT %s
     FOR UPDATE SKIP LOCKED
 )
-DELETE FROM public.call_sessions t USING batch WHERE t.id = batch.id
+DELETE FROM public.call_sessions t WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
 RETURNING t.id, NULL::text
+$batch$, batch_size);
+END
 $function$;
 
 REVOKE ALL ON FUNCTION public.retention_failed_call_sessions_purge(integer) FROM PUBLIC;
@@ -827,21 +848,30 @@ GRANT EXECUTE ON FUNCTION public.retention_failed_call_sessions_purge(integer) T
 
 COMMENT ON FUNCTION public.retention_failed_call_sessions_purge(integer) IS 'Retention rule failed_call_sessions_purge: Failed call sessions older than 7 days are purged with their dependents. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_recordings_clear(batch_size integer DEFAULT 5000)
+CREATE OR REPLACE FUNCTION public.retention_call_recordings_clear(batch_size integer DEFAULT 2000)
     RETURNS TABLE(affected_id uuid, detail text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $function$
-WITH old AS (
-    SELECT t.id, t.recording_url FROM public.call_sessions t
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($batch$
+WITH batch AS (
+    SELECT t.ctid AS row_id, t.id, t.recording_url::text AS old_value FROM public.call_sessions t
     WHERE created_at < pg_catalog.now() - interval '30 days' AND recording_url IS NOT NULL
     ORDER BY t.created_at
-    LIMIT batch_size
+    LIMIT %s
     FOR UPDATE SKIP LOCKED
+), changed AS (
+    UPDATE public.call_sessions t SET recording_url = NULL WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
+    RETURNING t.id
 )
-UPDATE public.call_sessions t SET recording_url = NULL FROM old WHERE t.id = old.id
-RETURNING t.id, old.recording_url::text
+SELECT changed.id, batch.old_value FROM changed JOIN batch ON batch.id = changed.id
+$batch$, batch_size);
+END
 $function$;
 
 REVOKE ALL ON FUNCTION public.retention_call_recordings_clear(integer) FROM PUBLIC;
@@ -850,23 +880,30 @@ GRANT EXECUTE ON FUNCTION public.retention_call_recordings_clear(integer) TO cal
 
 COMMENT ON FUNCTION public.retention_call_recordings_clear(integer) IS 'Retention rule call_recordings_clear: Call recordings are deleted after 30 days (GDPR): the URL is cleared and reported. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_transcripts_anonymize(batch_size integer DEFAULT 5000)
+CREATE OR REPLACE FUNCTION public.retention_call_transcripts_anonymize(batch_size integer DEFAULT 2000)
     RETURNS TABLE(affected_id uuid, detail text)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.id FROM public.call_sessions t
+    SELECT t.ctid AS row_id FROM public.call_sessions t
     WHERE created_at < pg_catalog.now() - interval '30 days' AND transcript IS NOT NULL AND transcript_anonymized_at IS NULL
     ORDER BY t.created_at
-    LIMIT batch_size
+    LIMIT %s
     FOR UPDATE SKIP LOCKED
 )
 UPDATE public.call_sessions t
 SET transcript = public.anonymize_text(t.transcript), transcript_anonymized_at = pg_catalog.now()
-FROM batch WHERE t.id = batch.id
+WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
 RETURNING t.id, NULL::text
+$batch$, batch_size);
+END
 $function$;
 
 REVOKE ALL ON FUNCTION public.retention_call_transcripts_anonymize(integer) FROM PUBLIC;
@@ -954,9 +991,10 @@ COMMENT ON TRIGGER question_configurations_set_updated_at ON public.question_con
 CREATE TRIGGER call_events_business_id_default
     BEFORE INSERT ON public.call_events
     FOR EACH ROW
+    WHEN (NEW.business_id IS NULL)
     EXECUTE FUNCTION public.set_business_id_from_call_sessions();
 
-COMMENT ON TRIGGER call_events_business_id_default ON public.call_events IS 'Fills business_id from the call_sessions row.';
+COMMENT ON TRIGGER call_events_business_id_default ON public.call_events IS 'Fills business_id from the call_sessions row when the insert omits it.';
 
 CREATE TRIGGER call_events_rules
     BEFORE INSERT OR UPDATE OF call_session_id, event_type, timestamp ON public.call_events
@@ -968,23 +1006,26 @@ COMMENT ON TRIGGER call_events_rules ON public.call_events IS 'Event type and or
 CREATE TRIGGER call_responses_business_id_default
     BEFORE INSERT ON public.call_responses
     FOR EACH ROW
+    WHEN (NEW.business_id IS NULL)
     EXECUTE FUNCTION public.set_business_id_from_call_sessions();
 
-COMMENT ON TRIGGER call_responses_business_id_default ON public.call_responses IS 'Fills business_id from the call_sessions row.';
+COMMENT ON TRIGGER call_responses_business_id_default ON public.call_responses IS 'Fills business_id from the call_sessions row when the insert omits it.';
 
 CREATE TRIGGER telephony_provider_logs_business_id_default
     BEFORE INSERT ON public.telephony_provider_logs
     FOR EACH ROW
+    WHEN (NEW.business_id IS NULL)
     EXECUTE FUNCTION public.set_business_id_from_call_sessions();
 
-COMMENT ON TRIGGER telephony_provider_logs_business_id_default ON public.telephony_provider_logs IS 'Fills business_id from the call_sessions row.';
+COMMENT ON TRIGGER telephony_provider_logs_business_id_default ON public.telephony_provider_logs IS 'Fills business_id from the call_sessions row when the insert omits it.';
 
 CREATE TRIGGER call_events_archive_business_id_default
     BEFORE INSERT ON public.call_events_archive
     FOR EACH ROW
+    WHEN (NEW.business_id IS NULL)
     EXECUTE FUNCTION public.set_business_id_from_call_sessions();
 
-COMMENT ON TRIGGER call_events_archive_business_id_default ON public.call_events_archive IS 'Fills business_id from the call_sessions row.';
+COMMENT ON TRIGGER call_events_archive_business_id_default ON public.call_events_archive IS 'Fills business_id from the call_sessions row when the insert omits it.';
 
 -- Row-level security
 

@@ -91,3 +91,10 @@ extension String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }
+
+extension String {
+    /// Every occurrence of `target` replaced (no Foundation in this module).
+    public func replacingAll(_ target: String, with replacement: String) -> String {
+        replacingOccurrences(of: target, with: replacement)
+    }
+}

@@ -64,27 +64,37 @@ public struct RetentionRule: Hashable, Sendable {
     /// Counts what a run would change (for `purge --dry-run`).
     public var countSQL: String { "SELECT count(*) FROM \(table.sql) WHERE \(predicate)" }
 
-    /// The batch function. Candidate rows are locked `FOR UPDATE SKIP LOCKED`
-    /// (rows another transaction holds are left for the next run) and
-    /// processed in one statement, so an archived row is moved exactly once.
+    /// The batch function. Candidate rows are found through the age index
+    /// and locked `FOR UPDATE SKIP LOCKED` (rows another transaction holds
+    /// are left for the next run), then changed by `ctid` (a TID scan, never
+    /// a join the planner could turn into a table scan) in the same
+    /// statement, so an archived row is moved exactly once. The statement is
+    /// planned for each call with the batch size as a constant (`EXECUTE`),
+    /// so a generic plan with an unknown LIMIT is never used.
     public func function(columns: [String], executeGrantees: [String]) -> Function {
-        let batch = """
+        // `%` is format()'s escape; only the batch size is substituted.
+        let where_ = predicate.replacingAll("%", with: "%%")
+        let age = quoteIdentifierIfNeeded(ageColumn)
+        func batch(_ extra: String = "") -> String {
+            """
             WITH batch AS (
-                SELECT t.id FROM \(table.sql) t
-                WHERE \(predicate)
-                ORDER BY t.\(quoteIdentifierIfNeeded(ageColumn))
-                LIMIT batch_size
+                SELECT t.ctid AS row_id\(extra) FROM \(table.sql) t
+                WHERE \(where_)
+                ORDER BY t.\(age)
+                LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
             """
-        let body: String
+        }
+        let rows = "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
+        let query: String
         switch action {
         case .archive(let archive, let archivedAt):
             let list = columns.map(quoteIdentifierIfNeeded).joined(separator: ", ")
             let moved = columns.map { "moved." + quoteIdentifierIfNeeded($0) }.joined(separator: ", ")
-            body = """
-                \(batch), moved AS (
-                    DELETE FROM \(table.sql) t USING batch WHERE t.id = batch.id
+            query = """
+                \(batch()), moved AS (
+                    DELETE FROM \(table.sql) t WHERE \(rows)
                     RETURNING t.*
                 )
                 INSERT INTO \(archive.sql) (\(list), \(quoteIdentifierIfNeeded(archivedAt)))
@@ -92,39 +102,45 @@ public struct RetentionRule: Hashable, Sendable {
                 RETURNING id, NULL::text
                 """
         case .delete:
-            body = """
-                \(batch)
-                DELETE FROM \(table.sql) t USING batch WHERE t.id = batch.id
+            query = """
+                \(batch())
+                DELETE FROM \(table.sql) t WHERE \(rows)
                 RETURNING t.id, NULL::text
                 """
         case .clear(let cleared, let report):
             let sets = cleared.map { "\(quoteIdentifierIfNeeded($0)) = NULL" }.joined(separator: ", ")
-            let reported = report.map { "old.\(quoteIdentifierIfNeeded($0))::text" } ?? "NULL::text"
-            let select = report.map { ", t.\(quoteIdentifierIfNeeded($0))" } ?? ""
-            body = """
-                WITH old AS (
-                    SELECT t.id\(select) FROM \(table.sql) t
-                    WHERE \(predicate)
-                    ORDER BY t.\(quoteIdentifierIfNeeded(ageColumn))
-                    LIMIT batch_size
-                    FOR UPDATE SKIP LOCKED
+            let old = report.map { ", t.\(quoteIdentifierIfNeeded($0))::text AS old_value" } ?? ", NULL::text AS old_value"
+            query = """
+                \(batch(", t.id" + old)), changed AS (
+                    UPDATE \(table.sql) t SET \(sets) WHERE \(rows)
+                    RETURNING t.id
                 )
-                UPDATE \(table.sql) t SET \(sets) FROM old WHERE t.id = old.id
-                RETURNING t.id, \(reported)
+                SELECT changed.id, batch.old_value FROM changed JOIN batch ON batch.id = changed.id
                 """
         case .anonymize(let column, let mark, let function):
             let col = quoteIdentifierIfNeeded(column)
-            body = """
-                \(batch)
+            query = """
+                \(batch())
                 UPDATE \(table.sql) t
                 SET \(col) = \(function.sql)(t.\(col)), \(quoteIdentifierIfNeeded(mark)) = pg_catalog.now()
-                FROM batch WHERE t.id = batch.id
+                WHERE \(rows)
                 RETURNING t.id, NULL::text
                 """
         }
+        let tag = query.contains("$batch$") ? "$batch_query$" : "$batch$"
+        let body = """
+            BEGIN
+                IF batch_size IS NULL OR batch_size < 1 THEN
+                    RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                RETURN QUERY EXECUTE pg_catalog.format(\(tag)
+            \(query)
+            \(tag), batch_size);
+            END
+            """
         return Function(
-            functionName, arguments: [.init("batch_size", .integer, default: .integer(5000))],
-            returns: "TABLE(affected_id uuid, detail text)", language: .sql, volatility: .volatile,
+            functionName, arguments: [.init("batch_size", .integer, default: .integer(2000))],
+            returns: "TABLE(affected_id uuid, detail text)", language: .plpgsql, volatility: .volatile,
             searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
             comment: "Retention rule \(name): \(comment) One batch per call.", body: body)
     }

@@ -445,7 +445,8 @@ public struct InheritedTenant: Hashable, Sendable {
     public func trigger(for table: QualifiedName) -> Trigger {
         Trigger(
             "\(table.name)_\(column)_default", .before, [.insert], execute: functionName,
-            comment: "Fills \(column) from the \(parent.name) row.")
+            when: SQLExpression("NEW.\(quoteIdentifierIfNeeded(column)) IS NULL"),
+            comment: "Fills \(column) from the \(parent.name) row when the insert omits it.")
     }
 }
 

@@ -10,7 +10,7 @@ import SchemaModel
 /// transaction between batches.
 public struct Purger {
     public struct Options: Sendable {
-        public var batchSize = 5000
+        public var batchSize = 2000
         public var dryRun = false
         /// Stop cleanly between batches once this much time has passed.
         public var maxRuntime: Duration?
