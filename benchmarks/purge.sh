@@ -181,7 +181,7 @@ pass() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo yes; el
 
 printf '\n%-58s %s\n' "pgmigrate purge benchmark ($EVENTS events, $SESSIONS sessions, $(nproc) cores, PostgreSQL $(psql_db -At -c 'SHOW server_version'))" ""
 printf '%-58s %s\n' "------------------------------------------------------------" "--------------------"
-printf '%-58s %s\n' "(a) purge --rule call_events_archive (batch 5000)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_BATCHES batches)"
+printf '%-58s %s\n' "(a) purge --rule call_events_archive (default batch)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_BATCHES batches)"
 printf '%-58s %s\n' "(a) one statement DELETE ... RETURNING -> INSERT" "$SINGLE_RATE rows/s ($SINGLE_MS ms)"
 printf '%-58s %s\n' "(a) ratio purge / single statement (target >= 0.5)" "$RATIO  pass: $(pass "$RATIO >= 0.5")"
 printf '%-58s %s\n' "(b) longest batch, idle (ms)" "$PURGE_LONGEST_IDLE"

@@ -1,7 +1,7 @@
 -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 8 tables, 6 enum types, 17 functions, 327 statements.
+-- Objects: 8 tables, 6 enum types, 17 functions, 325 statements.
 
 -- Extensions
 
@@ -478,9 +478,10 @@ CREATE OR REPLACE FUNCTION public.get_current_business_id()
     RETURNS uuid
     LANGUAGE sql
     STABLE
-    SET search_path = pg_catalog, pg_temp
 AS $function$
-SELECT NULLIF(pg_catalog.current_setting('app.current_business_id', true), '')::uuid
+SELECT CASE WHEN pg_catalog.current_setting('app.current_business_id', true) OPERATOR(pg_catalog.=) ''
+            THEN NULL
+            ELSE pg_catalog.current_setting('app.current_business_id', true)::pg_catalog.uuid END
 $function$;
 
 REVOKE ALL ON FUNCTION public.get_current_business_id() FROM PUBLIC;
@@ -489,7 +490,7 @@ GRANT EXECUTE ON FUNCTION public.get_current_business_id() TO call_service;
 
 GRANT EXECUTE ON FUNCTION public.get_current_business_id() TO business_app;
 
-COMMENT ON FUNCTION public.get_current_business_id() IS 'The tenant of this session: app.current_business_id as uuid, NULL when unset or empty.';
+COMMENT ON FUNCTION public.get_current_business_id() IS 'The tenant of this session: app.current_business_id as uuid, NULL when unset or empty. Every name in the body is schema-qualified (no SET search_path), so it is safe under any search_path and PostgreSQL inlines it into the policies.';
 
 CREATE OR REPLACE FUNCTION public.set_updated_at()
     RETURNS trigger
@@ -690,11 +691,12 @@ COMMENT ON FUNCTION public.call_sessions_status_transition() IS 'Enforces the ca
 CREATE OR REPLACE FUNCTION public.call_events_rules()
     RETURNS trigger
     LANGUAGE plpgsql
-    VOLATILE
+    VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     session_status text;
+    session_tenant uuid;
     latest timestamp with time zone;
 BEGIN
     -- The rules must see events and status changes committed while this
@@ -706,9 +708,22 @@ BEGIN
                   HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.call_session_id::text));
-    SELECT s.status::text INTO session_status FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
+    SELECT s.status::text, s.business_id, (SELECT max(e.timestamp) FROM public.call_events e WHERE e.call_session_id = s.id) INTO session_status, session_tenant, latest
+FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
     IF NOT FOUND THEN
+        IF NEW.business_id IS NULL AND NEW.call_session_id IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "call_events_call_session_id_fkey"', TG_TABLE_NAME
+                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                      CONSTRAINT = 'call_events_call_session_id_fkey',
+                      DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
+        END IF;
         RETURN NEW; -- the foreign key (or row-level security) rejects the row
+    END IF;
+    IF NEW.business_id IS NULL THEN
+        NEW.business_id := session_tenant;
+    END IF;
+    IF public.get_current_business_id() IS NOT NULL AND public.get_current_business_id() IS DISTINCT FROM session_tenant THEN
+        RETURN NEW; -- another tenant's session: row-level security rejects the row; nothing about the session is told
     END IF;
     IF NOT ((session_status = 'initiated' AND NEW.event_type IN ('initiated', 'connecting', 'failed'))
                      OR (session_status = 'connecting' AND NEW.event_type IN ('connecting', 'answered', 'ai_connected', 'failed'))
@@ -720,7 +735,6 @@ BEGIN
             USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                   COLUMN = 'event_type', CONSTRAINT = 'call_events_event_type_allowed';
     END IF;
-    SELECT max(e.timestamp) INTO latest FROM public.call_events e WHERE e.call_session_id = NEW.call_session_id;
     IF latest IS NOT NULL AND NEW.timestamp < latest THEN
         RAISE EXCEPTION 'invalid call_events.timestamp: % is earlier than the session''s latest event (%)', NEW.timestamp, latest
             USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
@@ -987,14 +1001,6 @@ CREATE TRIGGER question_configurations_set_updated_at
     EXECUTE FUNCTION public.set_updated_at();
 
 COMMENT ON TRIGGER question_configurations_set_updated_at ON public.question_configurations IS 'Maintains updated_at.';
-
-CREATE TRIGGER call_events_business_id_default
-    BEFORE INSERT ON public.call_events
-    FOR EACH ROW
-    WHEN (NEW.business_id IS NULL)
-    EXECUTE FUNCTION public.set_business_id_from_call_sessions();
-
-COMMENT ON TRIGGER call_events_business_id_default ON public.call_events IS 'Fills business_id from the call_sessions row when the insert omits it.';
 
 CREATE TRIGGER call_events_rules
     BEFORE INSERT OR UPDATE OF call_session_id, event_type, timestamp ON public.call_events

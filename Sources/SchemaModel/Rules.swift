@@ -154,7 +154,19 @@ public struct EventRules: Hashable, Sendable {
     /// session (the same one status changes take), so two connections
     /// inserting events for one session run one after the other: the second
     /// sees the first's event before it compares timestamps.
-    public func function() -> Function {
+    ///
+    /// With `tenantColumn`, the same session lookup also fills the event's
+    /// tenant column when the insert omits it (one trigger instead of two on
+    /// the hottest table), and an unknown session raises 23503 naming the
+    /// foreign key.
+    ///
+    /// The function is SECURITY DEFINER (owned by the migration role, with a
+    /// pinned search_path): "the session's latest event" must mean all of its
+    /// events, not the ones the caller's policies let it see, and the lookup
+    /// then costs no policy evaluation. A caller whose tenant differs from the
+    /// session's learns nothing: the row is passed on for row-level security
+    /// to reject.
+    public func function(tenantColumn: String? = nil, currentTenant: QualifiedName? = nil) -> Function {
         let session = quoteIdentifierIfNeeded(sessionColumn)
         let type = quoteIdentifierIfNeeded(typeColumn)
         let ts = quoteIdentifierIfNeeded(timestampColumn)
@@ -162,9 +174,45 @@ public struct EventRules: Hashable, Sendable {
         let conditions = allowedPairs.map {
             "(session_status = \(quoteLiteral($0.status)) AND NEW.\(type) IN (\($0.eventTypes.map(quoteLiteral).joined(separator: ", "))))"
         }
+        // One lookup after the lock: the session's status (and tenant) and the
+        // time of its latest event, in a single query.
+        let latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.id)"
+        let lookup: String
+        if let tenantColumn, let currentTenant {
+            let tenant = quoteIdentifierIfNeeded(tenantColumn)
+            let fkey = "\(events.name)_\(sessionColumn)_fkey"
+            lookup = """
+                SELECT s.\(status)::text, s.\(tenant), \(latestEvent) INTO session_status, session_tenant, latest
+            FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
+                IF NOT FOUND THEN
+                    IF NEW.\(tenant) IS NULL AND NEW.\(session) IS NOT NULL THEN
+                        RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "\(fkey)"', TG_TABLE_NAME
+                            USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                                  CONSTRAINT = \(quoteLiteral(fkey)),
+                                  DETAIL = 'Key (\(sessionColumn))=(' || NEW.\(session) || ') is not present in table "\(sessions.name)".';
+                    END IF;
+                    RETURN NEW; -- the foreign key (or row-level security) rejects the row
+                END IF;
+                IF NEW.\(tenant) IS NULL THEN
+                    NEW.\(tenant) := session_tenant;
+                END IF;
+                IF \(currentTenant.sql)() IS NOT NULL AND \(currentTenant.sql)() IS DISTINCT FROM session_tenant THEN
+                    RETURN NEW; -- another tenant's session: row-level security rejects the row; nothing about the session is told
+                END IF;
+            """
+        } else {
+            lookup = """
+                SELECT s.\(status)::text, \(latestEvent) INTO session_status, latest
+            FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
+                IF NOT FOUND THEN
+                    RETURN NEW; -- the foreign key (or row-level security) rejects the row
+                END IF;
+            """
+        }
         let body = """
             DECLARE
                 session_status text;
+                session_tenant uuid;
                 latest timestamp with time zone;
             BEGIN
                 -- The rules must see events and status changes committed while this
@@ -176,16 +224,12 @@ public struct EventRules: Hashable, Sendable {
                               HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
                 END IF;
                 PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(session)::text));
-                SELECT s.\(status)::text INTO session_status FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
-                IF NOT FOUND THEN
-                    RETURN NEW; -- the foreign key (or row-level security) rejects the row
-                END IF;
+            \(lookup)
                 IF NOT (\(conditions.joined(separator: "\n                     OR "))) THEN
                     RAISE EXCEPTION 'invalid \(events.name).\(typeColumn): % is not allowed while the call session is %', NEW.\(type), session_status
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                               COLUMN = \(quoteLiteral(typeColumn)), CONSTRAINT = \(quoteLiteral(typeConstraintName));
                 END IF;
-                SELECT max(e.\(ts)) INTO latest FROM \(events.sql) e WHERE e.\(session) = NEW.\(session);
                 IF latest IS NOT NULL AND NEW.\(ts) < latest THEN
                     RAISE EXCEPTION 'invalid \(events.name).\(timestampColumn): % is earlier than the session''s latest event (%)', NEW.\(ts), latest
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
@@ -195,8 +239,8 @@ public struct EventRules: Hashable, Sendable {
             END
             """
         return Function(
-            functionName, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
-            executeGrantees: [],
+            functionName, returns: "trigger", language: .plpgsql, securityDefiner: true,
+            searchPath: ["pg_catalog", "pg_temp"], executeGrantees: [],
             comment: "Event type must suit the session status; timestamps never go backwards within a session.",
             body: body)
     }
@@ -370,9 +414,13 @@ public struct TenantIsolation: Hashable, Sendable {
     public func function() -> Function {
         Function(
             currentTenantFunction, returns: "uuid", language: .sql, volatility: .stable,
-            searchPath: ["pg_catalog", "pg_temp"], executeGrantees: [serviceRole, tenantRole],
-            comment: "The tenant of this session: \(setting) as uuid, NULL when unset or empty.",
-            body: "SELECT NULLIF(pg_catalog.current_setting(\(quoteLiteral(setting)), true), '')::uuid")
+            searchPath: nil, executeGrantees: [serviceRole, tenantRole],
+            comment: "The tenant of this session: \(setting) as uuid, NULL when unset or empty. Every name in the body is schema-qualified (no SET search_path), so it is safe under any search_path and PostgreSQL inlines it into the policies.",
+            body: """
+                SELECT CASE WHEN pg_catalog.current_setting(\(quoteLiteral(setting)), true) OPERATOR(pg_catalog.=) ''
+                            THEN NULL
+                            ELSE pg_catalog.current_setting(\(quoteLiteral(setting)), true)::pg_catalog.uuid END
+                """)
     }
 
     /// The tenant predicate, with the function call in a scalar subquery so

@@ -17,7 +17,7 @@ public struct CallFeedbackRules: Hashable, Sendable {
         catalog.usageGrantees = [tenancy.serviceRole, tenancy.tenantRole]
         catalog.functions += [tenancy.function(), updatedAt.function(), inheritedTenant.function()]
             + phone.functions()
-            + [stateMachine.function(lockKeyColumn: "id"), events.function()]
+            + [stateMachine.function(lockKeyColumn: "id"), events.function(tenantColumn: inheritedTenant.column, currentTenant: tenancy.currentTenantFunction)]
             + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
         for rule in retention {
             let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
@@ -28,7 +28,8 @@ public struct CallFeedbackRules: Hashable, Sendable {
             var table = catalog.tables[index]
             if table.name == stateMachine.table { table.triggers.append(stateMachine.trigger()) }
             if table.name == phone.table { table.triggers.append(phone.trigger()) }
-            if inheritedTenant.children.contains(table.name) {
+            // call_events: its rules trigger fills the tenant from the same lookup.
+            if inheritedTenant.children.contains(table.name) && table.name != events.events {
                 table.triggers.append(inheritedTenant.trigger(for: table.name))
             }
             if table.name == events.events { table.triggers.append(events.trigger()) }
