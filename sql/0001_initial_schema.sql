@@ -768,7 +768,7 @@ GRANT EXECUTE ON FUNCTION public.anonymize_text(text) TO call_service;
 
 COMMENT ON FUNCTION public.anonymize_text(text) IS 'Masks e-mail addresses, personal identity numbers and phone numbers in free text.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 2000)
+CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 500)
     RETURNS TABLE(affected_id uuid, detail text)
     LANGUAGE plpgsql
     VOLATILE
@@ -802,7 +802,7 @@ GRANT EXECUTE ON FUNCTION public.retention_call_events_archive(integer) TO call_
 
 COMMENT ON FUNCTION public.retention_call_events_archive(integer) IS 'Retention rule call_events_archive: Call events older than 90 days are archived. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 2000)
+CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 500)
     RETURNS TABLE(affected_id uuid, detail text)
     LANGUAGE plpgsql
     VOLATILE
@@ -832,7 +832,7 @@ GRANT EXECUTE ON FUNCTION public.retention_telephony_provider_logs_purge(integer
 
 COMMENT ON FUNCTION public.retention_telephony_provider_logs_purge(integer) IS 'Retention rule telephony_provider_logs_purge: Telephony provider logs older than 30 days are purged. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_failed_call_sessions_purge(batch_size integer DEFAULT 2000)
+CREATE OR REPLACE FUNCTION public.retention_failed_call_sessions_purge(batch_size integer DEFAULT 500)
     RETURNS TABLE(affected_id uuid, detail text)
     LANGUAGE plpgsql
     VOLATILE
@@ -862,7 +862,7 @@ GRANT EXECUTE ON FUNCTION public.retention_failed_call_sessions_purge(integer) T
 
 COMMENT ON FUNCTION public.retention_failed_call_sessions_purge(integer) IS 'Retention rule failed_call_sessions_purge: Failed call sessions older than 7 days are purged with their dependents. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_recordings_clear(batch_size integer DEFAULT 2000)
+CREATE OR REPLACE FUNCTION public.retention_call_recordings_clear(batch_size integer DEFAULT 500)
     RETURNS TABLE(affected_id uuid, detail text)
     LANGUAGE plpgsql
     VOLATILE
@@ -894,7 +894,7 @@ GRANT EXECUTE ON FUNCTION public.retention_call_recordings_clear(integer) TO cal
 
 COMMENT ON FUNCTION public.retention_call_recordings_clear(integer) IS 'Retention rule call_recordings_clear: Call recordings are deleted after 30 days (GDPR): the URL is cleared and reported. One batch per call.';
 
-CREATE OR REPLACE FUNCTION public.retention_call_transcripts_anonymize(batch_size integer DEFAULT 2000)
+CREATE OR REPLACE FUNCTION public.retention_call_transcripts_anonymize(batch_size integer DEFAULT 500)
     RETURNS TABLE(affected_id uuid, detail text)
     LANGUAGE plpgsql
     VOLATILE

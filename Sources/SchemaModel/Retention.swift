@@ -139,7 +139,7 @@ public struct RetentionRule: Hashable, Sendable {
             END
             """
         return Function(
-            functionName, arguments: [.init("batch_size", .integer, default: .integer(2000))],
+            functionName, arguments: [.init("batch_size", .integer, default: .integer(500))],
             returns: "TABLE(affected_id uuid, detail text)", language: .plpgsql, volatility: .volatile,
             searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
             comment: "Retention rule \(name): \(comment) One batch per call.", body: body)

@@ -15,7 +15,7 @@ struct Purge: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
-    @Option(help: "Rows per batch (each batch is one short transaction).") var batchSize = 2000
+    @Option(help: "Rows per batch (each batch is one short transaction).") var batchSize = 500
     @Flag(help: "Count what would change; change nothing.") var dryRun = false
     @Option(help: "Stop cleanly between batches after this many seconds.") var maxRuntime: Double?
     @Option(name: .customLong("rule"), help: "Run only this rule (repeatable).") var rules: [String] = []

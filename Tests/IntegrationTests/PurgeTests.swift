@@ -410,7 +410,7 @@ final class PurgeTests: XCTestCase {
         _ = try loadMixed(conn)
         let holder = try db.connect()
         XCTAssertTrue(try holder.execute(
-            "SELECT pg_try_advisory_lock($1, $2)", [sessionLockNamespace, Purger.lockKey]).scalar(Bool.self))
+            "SELECT pg_try_advisory_lock($1, $2)", [Purger.lockNamespace, Purger.lockKey]).scalar(Bool.self))
         let snapshot = try F.fingerprint(conn)
 
         // API: reports the lock.
@@ -445,7 +445,7 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(waiting, 1, "the --wait purge waits for the lock")
         XCTAssertTrue(process.isRunning)
         XCTAssertEqual(try F.fingerprint(conn), snapshot)
-        try holder.execute("SELECT pg_advisory_unlock($1, $2)", [sessionLockNamespace, Purger.lockKey])
+        try holder.execute("SELECT pg_advisory_unlock($1, $2)", [Purger.lockNamespace, Purger.lockKey])
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
@@ -463,7 +463,7 @@ final class PurgeTests: XCTestCase {
         _ = try loadMixed(conn)
         let holder = try db.connect()
         XCTAssertTrue(try holder.execute(
-            "SELECT pg_try_advisory_lock($1, $2)", [sessionLockNamespace, Purger.lockKey]).scalar(Bool.self))
+            "SELECT pg_try_advisory_lock($1, $2)", [Purger.lockNamespace, Purger.lockKey]).scalar(Bool.self))
         let process = Process()
         process.executableURL = TestServer.executable
         process.arguments = ["purge", "--database-url", db.url, "--wait", "--json"]
@@ -474,7 +474,7 @@ final class PurgeTests: XCTestCase {
         try process.run()
         // Another purge "runs" for longer than lock_timeout (5 s).
         Thread.sleep(forTimeInterval: 6.5)
-        try holder.execute("SELECT pg_advisory_unlock($1, $2)", [sessionLockNamespace, Purger.lockKey])
+        try holder.execute("SELECT pg_advisory_unlock($1, $2)", [Purger.lockNamespace, Purger.lockKey])
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -503,7 +503,7 @@ final class PurgeTests: XCTestCase {
             held = try F.count(conn, """
                 SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
                 AND classid = $1::bigint::oid AND objid = $2::bigint::oid
-                """, [Int(sessionLockNamespace), Int(Purger.lockKey)])
+                """, [Int(Purger.lockNamespace), Int(Purger.lockKey)])
             if held == 0 { Thread.sleep(forTimeInterval: 0.005) }
         }
         let second = try pgmigrate(["purge", "--database-url", db.url, "--rule", "call_events_archive"])

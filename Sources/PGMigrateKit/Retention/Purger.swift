@@ -10,7 +10,7 @@ import SchemaModel
 /// transaction between batches.
 public struct Purger {
     public struct Options: Sendable {
-        public var batchSize = 2000
+        public var batchSize = 500
         public var dryRun = false
         /// Stop cleanly between batches once this much time has passed.
         public var maxRuntime: Duration?
@@ -44,8 +44,11 @@ public struct Purger {
         case lockHeldElsewhere
     }
 
-    /// Lock key: (namespace, 2) — 1 is the migrator's.
-    public static let lockKey: Int32 = 2
+    /// The purge's advisory lock is (`lockNamespace`, `lockKey`): a namespace
+    /// of its own ("pgm2"), apart from the per-session locks the triggers take
+    /// in `sessionLockNamespace` and from the migrator's bigint key.
+    public static let lockNamespace: Int32 = 0x7067_6D32
+    public static let lockKey: Int32 = 1
 
     public let settings: ConnectionSettings
     public let rules: [RetentionRule]
@@ -76,14 +79,14 @@ public struct Purger {
             // The advisory lock first: --wait must wait as long as the other purge
             // runs, not only as long as lock_timeout allows.
             if options.waitForLock {
-                try connection.execute("SELECT pg_catalog.pg_advisory_lock($1, $2)", [sessionLockNamespace, Self.lockKey])
+                try connection.execute("SELECT pg_catalog.pg_advisory_lock($1, $2)", [Self.lockNamespace, Self.lockKey])
             } else {
                 let got = try connection.execute(
-                    "SELECT pg_catalog.pg_try_advisory_lock($1, $2)", [sessionLockNamespace, Self.lockKey]
+                    "SELECT pg_catalog.pg_try_advisory_lock($1, $2)", [Self.lockNamespace, Self.lockKey]
                 ).scalar(Bool.self)
                 if !got { return .lockHeldElsewhere }
             }
-            defer { _ = try? connection.execute("SELECT pg_catalog.pg_advisory_unlock($1, $2)", [sessionLockNamespace, Self.lockKey]) }
+            defer { _ = try? connection.execute("SELECT pg_catalog.pg_advisory_unlock($1, $2)", [Self.lockNamespace, Self.lockKey]) }
             try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, false)", ["\(options.lockTimeoutMilliseconds)ms"])
 
             let clock = ContinuousClock()
