@@ -85,6 +85,13 @@ CREATE POLICY join_events_business_isolation ON join_events FOR ALL TO business_
 GRANT SELECT, INSERT ON join_events TO business_app;
 GRANT SELECT, INSERT ON bare_events TO business_app;
 
+-- (a'') the bare copy plus the composite foreign key call_events has: what the
+-- triggers and RLS cost on their own, apart from the FK's per-row check.
+CREATE TABLE bare_fk_events (LIKE call_events INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
+INSERT INTO bare_fk_events SELECT * FROM call_events;
+ALTER TABLE bare_fk_events ADD FOREIGN KEY (call_session_id, business_id) REFERENCES call_sessions (id, business_id);
+GRANT SELECT, INSERT ON bare_fk_events TO business_app;
+
 VACUUM ANALYZE;
 SQL
 
@@ -123,6 +130,7 @@ TENANT_OPTIONS="-c role=business_app -c app.current_business_id=$TENANT_ID"
 
 PROTOCOL=${BENCH_PROTOCOL:-prepared}
 cp "$WORK/insert_bare.sql" "$WORK/insert_bare_tenant.sql"
+sed 's/bare_events/bare_fk_events/' "$WORK/insert_bare.sql" >"$WORK/insert_bare_fk.sql"
 
 # Median latency (ms) of RUNS pgbench runs of one script; $2: "tenant" or "superuser".
 measure() {
@@ -138,7 +146,7 @@ measure() {
 }
 
 declare -A ms
-for case in insert_bare:superuser insert_bare_tenant:tenant insert_rules:tenant insert_join:tenant \
+for case in insert_bare:superuser insert_bare_tenant:tenant insert_bare_fk:tenant insert_rules:tenant insert_join:tenant \
             count_where:superuser count_rls:tenant count_join:tenant \
             top_where:superuser top_rls:tenant top_join:tenant; do
   name=${case%%:*}
@@ -164,6 +172,7 @@ row "measurement" "ms" "baseline" "ratio" "target" ""
 row "(a) insert event: triggers + RLS (business_app)" "${ms[insert_rules]}" "${ms[insert_bare_tenant]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_tenant]}")" "<=1.5" \
     "$(verdict "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_tenant]}")" 1.5)"
 row "    baseline: bare_events, no triggers/RLS/FK (business_app)" "${ms[insert_bare_tenant]}" "" "" "" ""
+row "(a'') the same vs bare_events + its composite FK (business_app)" "${ms[insert_rules]}" "${ms[insert_bare_fk]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_fk]}")" "" ""
 row "(a') the same vs bare_events as superuser" "${ms[insert_rules]}" "${ms[insert_bare]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare]}")" "" ""
 row "(b) tenant count(*) through RLS" "${ms[count_rls]}" "${ms[count_where]}" "$(ratio "${ms[count_rls]}" "${ms[count_where]}")" "<=1.2" \
     "$(verdict "$(ratio "${ms[count_rls]}" "${ms[count_where]}")" 1.2)"
