@@ -712,9 +712,9 @@ BEGIN
 FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
     IF NOT FOUND THEN
         IF NEW.business_id IS NULL AND NEW.call_session_id IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "call_events_call_session_id_fkey"', TG_TABLE_NAME
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_call_session_id_fkey'
                 USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                      CONSTRAINT = 'call_events_call_session_id_fkey',
+                      CONSTRAINT = TG_TABLE_NAME || '_call_session_id_fkey',
                       DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
         END IF;
         RETURN NEW; -- the foreign key (or row-level security) rejects the row
@@ -722,7 +722,7 @@ FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
     IF NEW.business_id IS NULL THEN
         NEW.business_id := session_tenant;
     END IF;
-    IF public.get_current_business_id() IS NOT NULL AND public.get_current_business_id() IS DISTINCT FROM session_tenant THEN
+    IF session_tenant IS DISTINCT FROM COALESCE(public.get_current_business_id(), session_tenant) THEN
         RETURN NEW; -- another tenant's session: row-level security rejects the row; nothing about the session is told
     END IF;
     IF NOT ((session_status = 'initiated' AND NEW.event_type IN ('initiated', 'connecting', 'failed'))

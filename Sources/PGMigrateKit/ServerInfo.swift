@@ -10,15 +10,12 @@ public struct ServerInfo: Codable, Sendable, Hashable {
     public let port: String
 
     public static func fetch(_ settings: ConnectionSettings) throws -> ServerInfo {
+        // Everything here arrived with the connection (ParameterStatus): no query.
         let connection = try settings.connect()
-        do {
-            let version = try connection.execute("SELECT current_setting('server_version') AS v").scalar(String.self)
-            return ServerInfo(
-                serverVersion: version, serverVersionNumber: connection.serverVersionNumber,
-                database: connection.database, user: connection.user,
-                host: connection.host, port: connection.port)
-        } catch let error as PQError {
-            throw PGMigrateError.from(error, while: "reading the server version")
-        }
+        return ServerInfo(
+            serverVersion: connection.parameterStatus("server_version") ?? String(connection.serverVersionNumber),
+            serverVersionNumber: connection.serverVersionNumber,
+            database: connection.database, user: connection.user,
+            host: connection.host, port: connection.port)
     }
 }

@@ -180,23 +180,19 @@ public struct EventRules: Hashable, Sendable {
         let lookup: String
         if let tenantColumn, let currentTenant {
             let tenant = quoteIdentifierIfNeeded(tenantColumn)
-            let fkey = "\(events.name)_\(sessionColumn)_fkey"
             lookup = """
                 SELECT s.\(status)::text, s.\(tenant), \(latestEvent) INTO session_status, session_tenant, latest
             FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
                 IF NOT FOUND THEN
                     IF NEW.\(tenant) IS NULL AND NEW.\(session) IS NOT NULL THEN
-                        RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "\(fkey)"', TG_TABLE_NAME
-                            USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                                  CONSTRAINT = \(quoteLiteral(fkey)),
-                                  DETAIL = 'Key (\(sessionColumn))=(' || NEW.\(session) || ') is not present in table "\(sessions.name)".';
+                        \(missingParentError(foreignKey: sessionColumn, parent: sessions, indent: "            "))
                     END IF;
                     RETURN NEW; -- the foreign key (or row-level security) rejects the row
                 END IF;
                 IF NEW.\(tenant) IS NULL THEN
                     NEW.\(tenant) := session_tenant;
                 END IF;
-                IF \(currentTenant.sql)() IS NOT NULL AND \(currentTenant.sql)() IS DISTINCT FROM session_tenant THEN
+                IF session_tenant IS DISTINCT FROM COALESCE(\(currentTenant.sql)(), session_tenant) THEN
                     RETURN NEW; -- another tenant's session: row-level security rejects the row; nothing about the session is told
                 END IF;
             """
@@ -479,10 +475,7 @@ public struct InheritedTenant: Hashable, Sendable {
                     IF NEW.\(col) IS NULL THEN
                         SELECT p.\(col) INTO NEW.\(col) FROM \(parent.sql) p WHERE p.\(quoteIdentifierIfNeeded(parentKey)) = NEW.\(quoteIdentifierIfNeeded(foreignKey));
                         IF NOT FOUND AND NEW.\(quoteIdentifierIfNeeded(foreignKey)) IS NOT NULL THEN
-                            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_\(foreignKey)_fkey'
-                                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                                      CONSTRAINT = TG_TABLE_NAME || '_\(foreignKey)_fkey',
-                                      DETAIL = 'Key (\(foreignKey))=(' || NEW.\(quoteIdentifierIfNeeded(foreignKey)) || ') is not present in table "\(parent.name)".';
+                            \(missingParentError(foreignKey: foreignKey, parent: parent, indent: "            "))
                         END IF;
                     END IF;
                     RETURN NEW;
@@ -523,4 +516,17 @@ public struct UpdatedAtRule: Hashable, Sendable {
     public func trigger(for table: QualifiedName) -> Trigger {
         Trigger("\(table.name)_set_\(column)", .before, [.update], execute: functionName, comment: "Maintains \(column).")
     }
+}
+
+/// The RAISE a trigger uses when the parent row of a child's foreign key is
+/// missing: the same SQLSTATE (23503), constraint name (`<table>_<column>_fkey`,
+/// from the trigger's table) and detail as the foreign key itself would give.
+func missingParentError(foreignKey: String, parent: QualifiedName, indent: String) -> String {
+    let column = quoteIdentifierIfNeeded(foreignKey)
+    return [
+        "RAISE EXCEPTION 'insert or update on table \"%\" violates foreign key constraint \"%\"', TG_TABLE_NAME, TG_TABLE_NAME || '_\(foreignKey)_fkey'",
+        "    USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,",
+        "          CONSTRAINT = TG_TABLE_NAME || '_\(foreignKey)_fkey',",
+        "          DETAIL = 'Key (\(foreignKey))=(' || NEW.\(column) || ') is not present in table \"\(parent.name)\".';",
+    ].joined(separator: "\n" + indent)
 }

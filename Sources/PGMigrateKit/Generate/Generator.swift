@@ -70,8 +70,9 @@ public struct Generator: Sendable {
             "\(url.path) differs from the model (\(detail)): run `pgmigrate generate` and commit the result")
     }
 
+    /// The same line-ending rule as migration checksums (CRLF and CR become LF).
     private func normalised(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n")
+        String(decoding: MigrationFile.normaliseLineEndings(Array(text.utf8)), as: UTF8.self)
     }
 }
 
