@@ -48,9 +48,9 @@ struct Purge: ParsableCommand {
         }
         switch outcome {
         case .lockHeldElsewhere:
-            if json {
-                try Terminal.json(["skipped": "another purge holds the lock"])
-            }
+            // The same shape as a run that found nothing to do: an array of
+            // rule reports, here empty, so a cron job parses one format.
+            if json { try Terminal.json([Purger.RuleReport]()) }
             Terminal.progress("another purge is running (advisory lock held); nothing to do")
         case .ran(let reports):
             if json { try Terminal.json(reports) }
