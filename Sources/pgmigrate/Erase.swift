@@ -17,11 +17,30 @@ struct Erase: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
-    @Option(help: "The customer's phone number.") var phone: String
+    @Option(help: "The customer's phone number (other local users can see it in the process list; prefer --phone-stdin).")
+    var phone: String?
+    @Flag(help: "Read the phone number from the first line of standard input.") var phoneStdin = false
     @Flag(help: "Count what would be erased; change nothing.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws {
+        if phone == nil && !phoneStdin {
+            throw ValidationError("which customer? give --phone-stdin (the number on standard input) or --phone NUMBER")
+        }
+        if phone != nil && phoneStdin { throw ValidationError("--phone and --phone-stdin cannot be used together") }
+    }
+
+    /// The number from --phone, or the first line of standard input.
+    private func customerPhone() throws -> String {
+        if let phone { return phone }
+        guard let line = readLine(strippingNewline: true), !line.allSatisfy(\.isWhitespace) else {
+            throw PGMigrateError(.usage, "--phone-stdin: standard input has no phone number on its first line")
+        }
+        return line
+    }
+
     func run() throws {
+        let phone = try customerPhone()
         let eraser = Eraser(settings: connection.settings, erasure: CallFeedbackSchema.rules(schema: model.schema).erasure)
         let key = ProcessInfo.processInfo.environment[Eraser.keyEnvironmentVariable]
         let report = try eraser.erase(phone: phone, key: key, dryRun: dryRun)

@@ -199,6 +199,40 @@ final class EraseTests: XCTestCase {
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.gdpr_erasure_log"), 1)
     }
 
+    func testPhoneFromStandardInputKeepsItOffTheCommandLine() throws {
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        _ = try load(conn)
+        let cli = try pgmigrate(["erase", "--database-url", db.url, "--phone-stdin", "--json"],
+                                environment: [Eraser.keyEnvironmentVariable: F.key], input: "070-123 45 67\n")
+        XCTAssertEqual(cli.status, 0, cli.stderr)
+        let report = try JSONDecoder().decode(Eraser.Report.self, from: Data(cli.stdout.utf8))
+        XCTAssertEqual(report.sessions, 2)
+        XCTAssertEqual(try rowsContaining(conn, annaDigits), [:])
+    }
+
+    func testPhoneOptionsAreCheckedBeforeConnecting() throws {
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        _ = try load(conn)
+        let snapshot = try F.fingerprint(conn)
+        let env = [Eraser.keyEnvironmentVariable: F.key]
+        let cases: [(arguments: [String], input: String?, says: String)] = [
+            ([], nil, "--phone-stdin"),                                  // no number at all
+            (["--phone", anna, "--phone-stdin"], anna + "\n", "together"), // both
+            (["--phone-stdin"], "", "no phone number"),                  // empty standard input
+            (["--phone-stdin"], "   \n", "no phone number"),             // a blank line
+        ]
+        for (arguments, input, says) in cases {
+            let result = try pgmigrate(["erase", "--database-url", db.url] + arguments, environment: env, input: input)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(says), "\(arguments): \(result.stderr)")
+        }
+        XCTAssertEqual(try F.fingerprint(conn), snapshot)
+    }
+
     func testMissingKeyFailsWithOneLineThatDoesNotContainTheNumber() throws {
         let db = try makeDatabase()
         let conn = try db.connect()

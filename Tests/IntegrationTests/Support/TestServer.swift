@@ -106,7 +106,10 @@ struct ProcessResult {
     let stderr: String
 }
 
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+/// Runs a program to its end; `input` is written to its standard input
+/// (without it, standard input is /dev/null, so nothing waits on a terminal).
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                input: String? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -117,7 +120,13 @@ func runProcess(_ executable: URL, _ arguments: [String], environment: [String: 
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = input.map { _ in Pipe() }
+    process.standardInput = stdin ?? FileHandle.nullDevice
     try process.run()
+    if let stdin, let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     // Read both pipes concurrently-safe: drain stderr on a background queue.
     let errData = LockedData()
     let group = DispatchGroup()
@@ -143,6 +152,6 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// Runs the built pgmigrate CLI.
-func pgmigrate(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-    try runProcess(TestServer.executable, arguments, environment: environment)
+func pgmigrate(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> ProcessResult {
+    try runProcess(TestServer.executable, arguments, environment: environment, input: input)
 }
