@@ -29,7 +29,15 @@ struct PGMigrate: ParsableCommand {
             Terminal.error(error.message)
             Foundation.exit(error.status.rawValue)
         } catch {
-            exit(withError: error)
+            // --help and --version print and exit 0 as the parser does.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            // Usage errors: one line, naming what was wrong and where to read more.
+            let help = fullMessage(for: error).split(separator: "\n")
+                .first { $0.contains("--help' for more information") }
+                .flatMap { line in line.range(of: "'").map { line[$0.lowerBound...] } }
+                .map { $0.replacingOccurrences(of: " for more information.", with: "") }
+            Terminal.error(message(for: error) + (help.map { " (see \($0))" } ?? ""))
+            Foundation.exit(exitCode(for: error).rawValue)
         }
     }
 }

@@ -46,4 +46,28 @@ final class SchemaCLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("line "), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
     }
+
+    func testUsageErrorsAreOneLineNamingTheProblemWithExit64() throws {
+        let cases: [(arguments: [String], says: String, help: String)] = [
+            (["bogus"], "'bogus'", "'pgmigrate --help'"),
+            (["purge", "--bogus"], "'--bogus'", "'pgmigrate purge --help'"),
+            (["purge", "--batch-size", "0"], "--batch-size must be positive", "'pgmigrate purge --help'"),
+            (["migrate", "--target"], "--target", "'pgmigrate migrate --help'"),
+            (["erase"], "--phone-stdin", "'pgmigrate erase --help'"),
+        ]
+        for (arguments, says, help) in cases {
+            let result = try pgmigrate(arguments)
+            XCTAssertEqual(result.status, ExitStatus.usage.rawValue, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(says), "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(help), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "", "\(arguments)")
+        }
+        // --help and --version still print to stdout and exit 0.
+        for arguments in [["--help"], ["purge", "--help"], ["--version"]] {
+            let result = try pgmigrate(arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+            XCTAssertFalse(result.stdout.isEmpty, "\(arguments)")
+        }
+    }
 }
