@@ -7,11 +7,18 @@
 #   benchmarks/rls.sh                 on a throwaway server (scripts/throwaway-postgres.sh)
 #   DATABASE_URL=... benchmarks/rls.sh  on a server you own (creates and drops database pgm_bench)
 #
-# Environment: BENCH_SECONDS (per pgbench run, default 8), BENCH_RUNS (runs per
-# measurement, median reported, default 3), BENCH_SESSIONS (default 100000),
-# BENCH_EVENTS_PER_SESSION (default 10), BENCH_TENANTS (default 100),
-# BENCH_PROTOCOL (pgbench -M: prepared, as drivers and ORMs send statements, or simple).
-# About 4 minutes with the defaults on 2 cores.
+# Each round runs every case once, back to back (interleaved), and ratios are
+# taken within a round, so a slow patch of a shared machine hits a case and its
+# baseline alike; the table reports the median ratio and the range over rounds.
+# Where the server runs on this machine it also reports the server's CPU time
+# per insert, read from /proc, which a busy client or network does not blur.
+# For instruction counts per insert, by part, see benchmarks/rls-profile.sh.
+#
+# Environment: BENCH_SECONDS (per pgbench run, default 3), BENCH_RUNS (rounds,
+# default 9), BENCH_CPU_INSERTS (inserts per CPU sample, default 5000),
+# BENCH_SESSIONS (default 100000), BENCH_EVENTS_PER_SESSION (default 10),
+# BENCH_TENANTS (default 100), BENCH_PROTOCOL (pgbench -M: prepared, as drivers
+# and ORMs send statements, or simple). About 7 minutes with the defaults on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,89 +26,17 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
   exec scripts/throwaway-postgres.sh "$0" "$@"
 fi
 
-SECONDS_PER_RUN=${BENCH_SECONDS:-8}
-RUNS=${BENCH_RUNS:-3}
-SESSIONS=${BENCH_SESSIONS:-100000}
-PER_SESSION=${BENCH_EVENTS_PER_SESSION:-10}
-TENANTS=${BENCH_TENANTS:-100}
-TENANT=7  # the tenant measured: its sessions are n = TENANT + TENANTS * j
+SECONDS_PER_RUN=${BENCH_SECONDS:-3}
+RUNS=${BENCH_RUNS:-9}
 
 log() { printf 'rls-bench: %s\n' "$*" >&2; }
+source benchmarks/lib/events-data.sh
 
-# The database URL with another database name.
-base=${DATABASE_URL%%\?*}
-query=${DATABASE_URL#"$base"}
-server=${base%/*}
-DB_URL="$server/pgm_bench$query"
-
-psql_admin() { psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAt "$@"; }
-psql_bench() { psql "$DB_URL" -v ON_ERROR_STOP=1 -qAt "$@"; }
-
-# The schema as the model renders it.
-if [[ -x .build/release/pgmigrate ]]; then
-  PGMIGRATE=.build/release/pgmigrate
-elif [[ -x .build/debug/pgmigrate ]]; then
-  PGMIGRATE=.build/debug/pgmigrate
-else
-  log "building pgmigrate (release)"
-  swift build -c release --product pgmigrate >&2
-  PGMIGRATE=.build/release/pgmigrate
-fi
-
-psql_admin -c "DROP DATABASE IF EXISTS pgm_bench WITH (FORCE)" -c "CREATE DATABASE pgm_bench"
-trap 'psql_admin -c "DROP DATABASE IF EXISTS pgm_bench WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
-log "loading the schema ($PGMIGRATE schema)"
-"$PGMIGRATE" schema | psql_bench >/dev/null
-
-log "loading $TENANTS tenants, $SESSIONS sessions, $((SESSIONS * PER_SESSION)) events (triggers off for the bulk load)"
-psql_bench <<SQL
-SET session_replication_role = replica;
-SET maintenance_work_mem = '256MB';
--- Deterministic ids: business k = md5('b'||k), session n = md5('s'||n) belongs to business n % $TENANTS.
-INSERT INTO businesses SELECT md5('b' || k)::uuid FROM generate_series(0, $TENANTS - 1) k;
-INSERT INTO customer_verifications SELECT md5('v' || k)::uuid FROM generate_series(0, 999) k;
-INSERT INTO call_sessions (id, business_id, customer_phone, customer_phone_hash, verification_id, status, started_at, connected_at)
-SELECT md5('s' || n)::uuid, md5('b' || (n % $TENANTS))::uuid, 'bulk-loaded', '\\x00', md5('v' || (n % 1000))::uuid,
-       'in_progress', timestamptz '2025-01-01' + n * interval '1 s', timestamptz '2025-01-01' + n * interval '1 s' + interval '5 s'
-FROM generate_series(0, $SESSIONS - 1) n;
-INSERT INTO call_events (call_session_id, business_id, event_type, source, timestamp, event_data)
-SELECT md5('s' || n)::uuid, md5('b' || (n % $TENANTS))::uuid,
-       (ARRAY['answered','ai_connected','question_asked','response_received']::call_event_type[])[1 + e % 4],
-       'ai', timestamptz '2025-01-01' + n * interval '1 s' + e * interval '1 s', '{"bench": true}'
-FROM generate_series(0, $SESSIONS - 1) n, generate_series(1, $PER_SESSION) e;
-SET session_replication_role = DEFAULT;
-
--- (a) the same table without triggers, RLS or foreign keys.
-CREATE TABLE bare_events (LIKE call_events INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
-INSERT INTO bare_events SELECT * FROM call_events;
-
--- (c) the alternative design: the policy joins through call_sessions instead of using business_id.
-CREATE TABLE join_events (LIKE call_events INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
-INSERT INTO join_events SELECT * FROM call_events;
-ALTER TABLE join_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY join_events_business_isolation ON join_events FOR ALL TO business_app
-    USING (EXISTS (SELECT 1 FROM call_sessions s WHERE s.id = call_session_id AND s.business_id = (SELECT get_current_business_id())))
-    WITH CHECK (EXISTS (SELECT 1 FROM call_sessions s WHERE s.id = call_session_id AND s.business_id = (SELECT get_current_business_id())));
-GRANT SELECT, INSERT ON join_events TO business_app;
-GRANT SELECT, INSERT ON bare_events TO business_app;
-
--- (a'') the bare copy plus the composite foreign key call_events has: what the
--- triggers and RLS cost on their own, apart from the FK's per-row check.
-CREATE TABLE bare_fk_events (LIKE call_events INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
-INSERT INTO bare_fk_events SELECT * FROM call_events;
-ALTER TABLE bare_fk_events ADD FOREIGN KEY (call_session_id, business_id) REFERENCES call_sessions (id, business_id);
-GRANT SELECT, INSERT ON bare_fk_events TO business_app;
-
-VACUUM ANALYZE;
-SQL
-
-TENANT_ID=$(psql_bench -c "SELECT md5('b' || $TENANT)::uuid")
-TENANT_EVENTS=$(psql_bench -c "SELECT count(*) FROM call_events WHERE business_id = '$TENANT_ID'")
-log "tenant $TENANT_ID has $TENANT_EVENTS events"
+trap drop_bench_database EXIT
+load_events_data with-join
 
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"; psql_admin -c "DROP DATABASE IF EXISTS pgm_bench WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
-SESSIONS_PER_TENANT=$((SESSIONS / TENANTS))
+trap 'rm -rf "$WORK"; drop_bench_database' EXIT
 
 # One random session of the tenant; clock_timestamp() keeps each session's events in order.
 cat >"$WORK/insert_rules.sql" <<SQL
@@ -127,62 +62,116 @@ echo "SELECT id, timestamp FROM call_events WHERE business_id = '$TENANT_ID' ORD
 echo "SELECT id, timestamp FROM join_events ORDER BY timestamp DESC LIMIT 100;" >"$WORK/top_join.sql"
 
 TENANT_OPTIONS="-c role=business_app -c app.current_business_id=$TENANT_ID"
-
 PROTOCOL=${BENCH_PROTOCOL:-prepared}
-cp "$WORK/insert_bare.sql" "$WORK/insert_bare_tenant.sql"
 sed 's/bare_events/bare_fk_events/' "$WORK/insert_bare.sql" >"$WORK/insert_bare_fk.sql"
 
-# Median latency (ms) of RUNS pgbench runs of one script; $2: "tenant" or "superuser".
-measure() {
-  local script=$1 who=$2 options="" latencies=()
+# One pgbench run: average latency (ms) of one script as business_app with the tenant set
+# ("tenant") or as the superuser ("superuser").
+latency() {
+  local script=$1 who=$2 options="" out
   [[ $who == tenant ]] && options=$TENANT_OPTIONS
-  for _ in $(seq "$RUNS"); do
-    local out
-    out=$(PGOPTIONS="$options" pgbench -n -M "$PROTOCOL" -c 1 -j 1 -T "$SECONDS_PER_RUN" -f "$WORK/$script.sql" "$DB_URL" 2>&1) \
-      || { echo "$out" >&2; log "pgbench failed for $script"; exit 1; }
-    latencies+=("$(awk '/latency average/ {print $4}' <<<"$out")")
-  done
-  printf '%s\n' "${latencies[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  out=$(PGOPTIONS="$options" pgbench -n -M "$PROTOCOL" -c 1 -j 1 -T "$SECONDS_PER_RUN" -f "$WORK/$script.sql" "$DB_URL" 2>&1) \
+    || { echo "$out" >&2; log "pgbench failed for $script"; exit 1; }
+  awk '/latency average/ {print $4}' <<<"$out"
 }
 
-declare -A ms
-for case in insert_bare:superuser insert_bare_tenant:tenant insert_bare_fk:tenant insert_rules:tenant insert_join:tenant \
-            count_where:superuser count_rls:tenant count_join:tenant \
-            top_where:superuser top_rls:tenant top_join:tenant; do
-  name=${case%%:*}
-  log "measuring $name (${RUNS} x ${SECONDS_PER_RUN}s)"
-  ms[$name]=$(measure "$name" "${case##*:}")
+# The server's CPU time per insert (µs): one connection runs CPU_INSERTS prepared
+# inserts while this script reads the backend's user+system time from /proc
+# before and after. Only where the server runs on this machine.
+printf '%s\n' 'SELECT pg_backend_pid() AS pid \gset' '\setenv BENCH_PID :pid' \
+  '\! grep -qs "^$BENCH_PID (postgres)" /proc/$BENCH_PID/stat && echo yes || echo no' >"$WORK/cpu_probe.sql"
+cpu_probe_ok=$(psql_bench -f "$WORK/cpu_probe.sql")
+CPU_INSERTS=${BENCH_CPU_INSERTS:-5000}
+make_cpu_script() { # name, insert statement with $1 for the session number
+  {
+    echo "SELECT pg_backend_pid() AS pid \\gset"
+    echo "\\setenv BENCH_PID :pid"
+    echo "PREPARE ins(int) AS $2"
+    for i in $(seq 100); do echo "EXECUTE ins($(( (i * 7919) % SESSIONS_PER_TENANT )));"; done  # warm-up
+    echo '\! awk "{print \$14 + \$15}" /proc/$BENCH_PID/stat'
+    for i in $(seq "$CPU_INSERTS"); do echo "EXECUTE ins($(( (i * 7919 + 13) % SESSIONS_PER_TENANT )));"; done
+    echo '\! awk "{print \$14 + \$15}" /proc/$BENCH_PID/stat'
+  } >"$WORK/cpu_$1.sql"
+}
+make_cpu_script rules "INSERT INTO call_events (call_session_id, event_type, source, timestamp) VALUES (md5('s' || ($TENANT + $TENANTS * \$1))::uuid, 'question_asked', 'ai', clock_timestamp());"
+make_cpu_script bare "INSERT INTO bare_events (call_session_id, business_id, event_type, source, timestamp) VALUES (md5('s' || ($TENANT + $TENANTS * \$1))::uuid, '$TENANT_ID', 'question_asked', 'ai', clock_timestamp());"
+make_cpu_script bare_fk "INSERT INTO bare_fk_events (call_session_id, business_id, event_type, source, timestamp) VALUES (md5('s' || ($TENANT + $TENANTS * \$1))::uuid, '$TENANT_ID', 'question_asked', 'ai', clock_timestamp());"
+cpu_per_insert() {
+  local ticks
+  ticks=$(set -o pipefail; PGOPTIONS="$TENANT_OPTIONS" psql_bench -f "$WORK/cpu_$1.sql" | tr '\n' ' ')
+  awk -v n="$CPU_INSERTS" -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($2 - $1) / hz * 1e6 / n}' <<<"$ticks"
+}
+
+# Interleaved rounds: every round measures each case of a group once, back to
+# back, so a slow patch of the machine hits the case and its baseline alike.
+# Ratios are taken within a round; the table shows their median and range.
+declare -A samples  # case -> space-separated values, one per round
+record() { samples[$1]+="$2 "; }
+cases=(insert_bare:tenant insert_bare_fk:tenant insert_rules:tenant insert_join:tenant
+       count_where:superuser count_rls:tenant count_join:tenant
+       top_where:superuser top_rls:tenant top_join:tenant)
+for round in $(seq "$RUNS"); do
+  log "round $round of $RUNS (${#cases[@]} pgbench runs of ${SECONDS_PER_RUN}s)"
+  for case in "${cases[@]}"; do
+    value=$(latency "${case%%:*}" "${case##*:}")
+    record "${case%%:*}" "$value"
+  done
+  if [[ $cpu_probe_ok == yes ]]; then
+    for name in bare bare_fk rules; do
+      value=$(cpu_per_insert "$name")
+      record "cpu_$name" "$value"
+    done
+  fi
 done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# Per-round ratios of two cases: "median min max".
+ratios() {
+  paste -d' ' <(tr ' ' '\n' <<<"${samples[$1]}" | grep -v '^$') <(tr ' ' '\n' <<<"${samples[$2]}" | grep -v '^$') \
+    | awk '{printf "%.3f\n", $1 / $2}' | sort -g \
+    | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f %.2f %.2f", m, a[1], a[NR]}'
+}
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t) ? "ok" : "OVER"}'; }
+row() { printf '%-56s %9s %9s %6s %11s %7s %s\n' "$@"; }
+compare() { # label, case, baseline, target ("" for none)
+  local r; read -r med lo hi <<<"$(ratios "$2" "$3")"
+  r=$(printf '%s' "$med")
+  row "$1" "$(median <<<"${samples[$2]}")" "$(median <<<"${samples[$3]}")" "$r" "$lo-$hi" "${4:+<=$4}" "${4:+$(verdict "$r" "$4")}"
+}
 
 # Sanity: the tenant path really went through RLS and the triggers.
 leaked=$(PGOPTIONS="$TENANT_OPTIONS" psql_bench -c "SELECT count(*) FROM call_events WHERE business_id <> '$TENANT_ID'")
 plan=$(PGOPTIONS="$TENANT_OPTIONS" psql_bench -c "EXPLAIN SELECT id, timestamp FROM call_events ORDER BY timestamp DESC LIMIT 100")
 join_plan=$(PGOPTIONS="$TENANT_OPTIONS" psql_bench -c "EXPLAIN SELECT count(*) FROM join_events")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t) ? "ok" : "OVER"}'; }
-row() { printf '%-58s %10s %10s %8s %8s %s\n' "$@"; }
-
 pg_version=$(psql_bench -c "SHOW server_version")
 echo
 echo "PostgreSQL $pg_version, $(nproc) cores; $TENANTS tenants, $SESSIONS sessions, $((SESSIONS * PER_SESSION)) events;"
-echo "tenant measured has $TENANT_EVENTS events; pgbench -M $PROTOCOL -c 1, median of $RUNS x ${SECONDS_PER_RUN}s; latency per statement."
+echo "the tenant measured has $TENANT_EVENTS events. pgbench -M $PROTOCOL -c 1, $RUNS interleaved rounds of ${SECONDS_PER_RUN}s per case;"
+echo "ms = median latency per statement; ratio = median of the per-round ratios, range = lowest-highest round."
 echo
-row "measurement" "ms" "baseline" "ratio" "target" ""
-row "(a) insert event: triggers + RLS (business_app)" "${ms[insert_rules]}" "${ms[insert_bare_tenant]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_tenant]}")" "<=1.5" \
-    "$(verdict "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_tenant]}")" 1.5)"
-row "    baseline: bare_events, no triggers/RLS/FK (business_app)" "${ms[insert_bare_tenant]}" "" "" "" ""
-row "(a'') the same vs bare_events + its composite FK (business_app)" "${ms[insert_rules]}" "${ms[insert_bare_fk]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare_fk]}")" "" ""
-row "(a') the same vs bare_events as superuser" "${ms[insert_rules]}" "${ms[insert_bare]}" "$(ratio "${ms[insert_rules]}" "${ms[insert_bare]}")" "" ""
-row "(b) tenant count(*) through RLS" "${ms[count_rls]}" "${ms[count_where]}" "$(ratio "${ms[count_rls]}" "${ms[count_where]}")" "<=1.2" \
-    "$(verdict "$(ratio "${ms[count_rls]}" "${ms[count_where]}")" 1.2)"
-row "    baseline: WHERE business_id = ... (superuser)" "${ms[count_where]}" "" "" "" ""
-row "(b) tenant latest 100 through RLS" "${ms[top_rls]}" "${ms[top_where]}" "$(ratio "${ms[top_rls]}" "${ms[top_where]}")" "<=1.2" \
-    "$(verdict "$(ratio "${ms[top_rls]}" "${ms[top_where]}")" 1.2)"
-row "    baseline: WHERE business_id = ... (superuser)" "${ms[top_where]}" "" "" "" ""
-row "(c) join-policy count(*) vs denormalised RLS" "${ms[count_join]}" "${ms[count_rls]}" "$(ratio "${ms[count_join]}" "${ms[count_rls]}")" "" ""
-row "(c) join-policy latest 100 vs denormalised RLS" "${ms[top_join]}" "${ms[top_rls]}" "$(ratio "${ms[top_join]}" "${ms[top_rls]}")" "" ""
-row "(c) join-policy insert (RLS only) vs bare" "${ms[insert_join]}" "${ms[insert_bare]}" "$(ratio "${ms[insert_join]}" "${ms[insert_bare]}")" "" ""
+row "measurement" "ms" "baseline" "ratio" "range" "target" ""
+compare "(a) insert event, triggers + RLS, vs the seed's table" insert_rules insert_bare_fk 1.5
+row "    baseline: bare copy + the seed's FK, no triggers/RLS" "" "" "" "" "" ""
+compare "(a) the same vs a bare copy without even the FK" insert_rules insert_bare ""
+compare "    what the seed's FK alone costs (bare + FK vs bare)" insert_bare_fk insert_bare ""
+compare "(b) tenant count(*) through RLS" count_rls count_where 1.2
+row "    baseline: WHERE business_id = ... (superuser)" "" "" "" "" "" ""
+compare "(b) tenant latest 100 through RLS" top_rls top_where 1.2
+row "    baseline: WHERE business_id = ... (superuser)" "" "" "" "" "" ""
+compare "(c) join-policy count(*) vs denormalised RLS" count_join count_rls ""
+compare "(c) join-policy latest 100 vs denormalised RLS" top_join top_rls ""
+compare "(c) join-policy insert (RLS only) vs bare copy" insert_join insert_bare ""
+if [[ $cpu_probe_ok == yes ]]; then
+  echo
+  echo "Server CPU per insert (backend user+system time from /proc, $CPU_INSERTS prepared inserts per round; µs):"
+  row "measurement" "µs" "baseline" "ratio" "range" "" ""
+  compare "insert event, triggers + RLS, vs the seed's table" cpu_rules cpu_bare_fk ""
+  compare "the same vs a bare copy without even the FK" cpu_rules cpu_bare ""
+else
+  echo
+  echo "(server CPU per insert: skipped, the server's processes are not visible here)"
+fi
 echo
 echo "rows of other tenants visible through RLS: $leaked"
 echo "plan of the tenant's latest 100 through RLS:"
