@@ -68,6 +68,7 @@ LOGFILE="$DIR/server.log"
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [[ -n "${SLEEPER:-}" ]]; then kill "$SLEEPER" 2>/dev/null || true; fi
   if [[ -f "$DATA/postmaster.pid" ]]; then
     as_server "$PG_BIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -125,7 +126,8 @@ log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') running at $D
 if [[ $# -eq 0 ]]; then
   echo "$DATABASE_URL"
   log "press Ctrl-C to stop and remove it"
-  while true; do sleep 3600; done
+  # wait, unlike a foreground sleep, returns at once on a signal, so the trap runs.
+  while true; do sleep 3600 & SLEEPER=$!; wait "$SLEEPER"; done
 else
   set +e
   "$@"
