@@ -54,8 +54,9 @@ struct Erase: ParsableCommand {
         }
         let verb = dryRun ? "would erase" : "erased"
         Terminal.output("""
-            \(verb) personal data of \(report.sessions) call sessions, \(report.responses) responses, \
-            \(report.events) events, \(report.archivedEvents) archived events, \(report.providerLogs) provider logs
+            \(verb) personal data of \(counted(report.sessions, "call session")), \(counted(report.responses, "response")), \
+            \(counted(report.events, "event")), \(counted(report.archivedEvents, "archived event")), \
+            \(counted(report.providerLogs, "provider log"))
             kept: \(CustomerErasure.kept.joined(separator: "; "))
             """)
         if !dryRun { Terminal.progress("an audit row (counts only) was written to gdpr_erasure_log") }

@@ -43,3 +43,8 @@ enum Terminal {
         output(String(decoding: data, as: UTF8.self))
     }
 }
+
+/// "1 row", "2 rows".
+func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+}

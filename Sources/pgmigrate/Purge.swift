@@ -41,8 +41,10 @@ struct Purge: ParsableCommand {
         let outcome = try purger.run { report in
             guard !json else { return }
             let verb = dryRun ? "would be \(report.action)" : report.action
-            var line = "\(report.rule): \(report.rows) rows \(verb)"
-            if !dryRun { line += " in \(report.batches) batches (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)" }
+            var line = "\(report.rule): \(counted(report.rows, "row")) \(verb)"
+            if !dryRun {
+                line += " in \(counted(report.batches, "batch", "batches")) (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)"
+            }
             if report.stoppedEarly { line += " — stopped at --max-runtime, more remain" }
             Terminal.output(line)
         }
