@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: builds with warnings treated as failures, runs the unit and
 # integration tests against a real PostgreSQL (a throwaway cluster unless
-# DATABASE_URL is set), and checks that sql/ matches the Swift model.
+# DATABASE_URL is set), checks that sql/ matches the Swift model, and runs the
+# demo (scripts/demo.sh) on an empty database with the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,22 @@ swift test --skip-build "$@"
 
 echo "== pgmigrate generate --check --replay (sql/ matches the model, and replaying it gives the model)" >&2
 .build/debug/pgmigrate generate --check --replay
+
+echo "== scripts/demo.sh (the main job, on an empty database pgmigrate_demo, with the debug build)" >&2
+if [[ ! "$DATABASE_URL" =~ ^postgres(ql)?:// ]]; then
+  echo "skipped: DATABASE_URL is not a postgres:// URL, so the demo database's URL cannot be derived" >&2
+  exit 0
+fi
+base=${DATABASE_URL%%\?*}
+query=${DATABASE_URL#"$base"}
+DEMO_URL="${base%/*}/pgmigrate_demo$query"
+psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+  -c "DROP DATABASE IF EXISTS pgmigrate_demo" -c "CREATE DATABASE pgmigrate_demo"
+if ! DATABASE_URL="$DEMO_URL" PGMIGRATE_BIN=.build/debug/pgmigrate scripts/demo.sh >"$LOG" 2>&1; then
+  cat "$LOG" >&2
+  echo "the demo failed (output above)" >&2
+  exit 1
+fi
+psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS pgmigrate_demo"
+echo "the demo ran to the end: $(grep -c '^\$ ' "$LOG") steps" >&2
+
