@@ -759,7 +759,8 @@ SELECT pg_catalog.regexp_replace(
            pg_catalog.regexp_replace(input,
              '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[e-post]', 'g'),
            '\m(19|20)?[0-9]{6}[-+ ]?[0-9]{4}\M', '[personnummer]', 'g'),
-         '(\+46|\m0046|\m0)([ -]?[0-9]){7,9}\M', '[telefon]', 'g')
+         '(\+46|\m0046)[ -]?(\(0\)[ -]?|0[ -]?)?[1-9]([ /.()-]{0,3}[0-9]){6,8}\M'
+         '|\(?\m0[1-9]([ /.()-]{0,3}[0-9]){6,8}\M', '[telefon]', 'g')
 $function$;
 
 REVOKE ALL ON FUNCTION public.anonymize_text(text) FROM PUBLIC;

@@ -148,8 +148,13 @@ public struct RetentionRule: Hashable, Sendable {
 
 /// Masks personal data in free text: e-mail addresses, Swedish personal
 /// identity numbers (personnummer, with or without century and separator)
-/// and phone numbers (+46, 0046 or 0 followed by 7-9 digits, spaces and
-/// hyphens allowed), in that order.
+/// and phone numbers, in that order. A phone number is +46 or 0046
+/// (optionally followed by "(0)" or "0") or a leading 0, then a national
+/// number of 7-9 digits not starting with 0, its digits separated by up to
+/// three of space, hyphen, slash, dot or parenthesis: "070-123 45 67",
+/// "+46 (0)70-123 45 67", "(08) 123 456 78", "070/123.45.67". A bare
+/// 10-digit "0701234567" is also a valid personnummer shape and is masked
+/// as one.
 public func anonymizeTextFunction(_ name: QualifiedName, executeGrantees: [String]) -> Function {
     Function(
         name, arguments: [.init("input", .text)], returns: "text", language: .sql, volatility: .immutable,
@@ -161,7 +166,8 @@ public func anonymizeTextFunction(_ name: QualifiedName, executeGrantees: [Strin
                        pg_catalog.regexp_replace(input,
                          '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '[e-post]', 'g'),
                        '\\m(19|20)?[0-9]{6}[-+ ]?[0-9]{4}\\M', '[personnummer]', 'g'),
-                     '(\\+46|\\m0046|\\m0)([ -]?[0-9]){7,9}\\M', '[telefon]', 'g')
+                     '(\\+46|\\m0046)[ -]?(\\(0\\)[ -]?|0[ -]?)?[1-9]([ /.()-]{0,3}[0-9]){6,8}\\M'
+                     '|\\(?\\m0[1-9]([ /.()-]{0,3}[0-9]){6,8}\\M', '[telefon]', 'g')
             """)
 }
 

@@ -161,6 +161,30 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: cliOut, encoding: .utf8), "https://recordings.example/cli.wav\n")
     }
 
+    /// Every spelling of a Swedish number a transcript may hold is masked,
+    /// and ordinary numbers are not.
+    func testAnonymizeTextMasksEveryPhoneSpellingAndKeepsOtherNumbers() throws {
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        let masked = [
+            "070-123 45 67", "070 123 45 67", "070-1234567", "070 - 123 45 67", "070/123 45 67", "070.123.45.67",
+            "(070) 123 45 67", "08-123 456 78", "(08) 123 456 78", "+46 70 123 45 67", "+46701234567",
+            "+46-70-123 45 67", "+46 (0)70-123 45 67", "+46(0)701234567", "+46 0 70 123 45 67", "+46 8 123 456 78",
+            "0046 70 123 45 67", "0046701234567",
+            "0701234567",  // also a personnummer's shape: masked as one
+        ]
+        for number in masked {
+            let out = try XCTUnwrap(conn.execute("SELECT public.anonymize_text($1)", ["ring " + number + " tack"])
+                .scalar(String.self))
+            XCTAssertFalse(out.contains { $0.isNumber }, "\(number) -> \(out)")
+            XCTAssertTrue(out == "ring [telefon] tack" || out == "ring [personnummer] tack", "\(number) -> \(out)")
+        }
+        for ordinary in ["kl 08.30", "version 0.12.3", "1 500 kr", "år 2024", "0 5 10 15 20", "rum 012", "order 4711"] {
+            XCTAssertEqual(try conn.execute("SELECT public.anonymize_text($1)", [ordinary]).scalar(String.self), ordinary)
+        }
+    }
+
     func testTranscriptsOlderThan30DaysAreAnonymisedOnce() throws {
         let db = try makeDatabase()
         let conn = try db.connect()
