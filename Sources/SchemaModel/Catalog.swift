@@ -80,11 +80,15 @@ public struct Role: Hashable, Sendable {
     public var canLogin: Bool
     /// Whether the role bypasses row-level security (`BYPASSRLS`).
     public var bypassRLS: Bool
+    /// Whether the role is a superuser (which also bypasses row-level security).
+    public var superuser: Bool
     public var comment: String?
-    public init(_ name: String, canLogin: Bool = false, bypassRLS: Bool = false, comment: String? = nil) {
+    public init(_ name: String, canLogin: Bool = false, bypassRLS: Bool = false, superuser: Bool = false,
+                comment: String? = nil) {
         self.name = name
         self.canLogin = canLogin
         self.bypassRLS = bypassRLS
+        self.superuser = superuser
         self.comment = comment
     }
 }

@@ -39,6 +39,7 @@ public enum SchemaAttribute: String, Hashable, Sendable, CaseIterable {
     case arguments, returns, language, body, volatility, strict, securityDefiner = "security definer"
     case searchPath = "search_path", execute
     case privileges, usage
+    case attributes, owner
 }
 
 /// One difference between the desired catalog (the model) and the actual
@@ -103,7 +104,12 @@ public struct SchemaDiffer: Sendable {
         }
         out += matchByName(
             desired.roles, actual.roles, key: \.name, object: { SchemaObject(.role, $0.name) },
-            definition: { "ROLE \(quoteIdentifierIfNeeded($0.name))" }, compare: { _, _, _ in [] })
+            definition: { "ROLE \(quoteIdentifierIfNeeded($0.name))" }
+        ) { expected, actual, object in
+            // Only what weakens row-level security: LOGIN and the rest are the DBA's business.
+            roleAttributes(expected) == roleAttributes(actual)
+                ? [] : [.changed(object, .attributes, expected: roleAttributes(expected), actual: roleAttributes(actual))]
+        }
         out += diffSchemas(desired, actual)
         out += matchByName(
             desired.enums, actual.enums, key: \.name.description, object: { SchemaObject(.type, $0.name.description) },
@@ -162,6 +168,15 @@ public struct SchemaDiffer: Sendable {
         }
         if expected.rowSecurity.forced != actual.rowSecurity.forced {
             out.append(.changed(rls, .forced, expected: onOff(expected.rowSecurity.forced), actual: onOff(actual.rowSecurity.forced)))
+        }
+        // An owner bypasses row-level security that is not forced, so a table
+        // owned by a role its policies restrict is a hole, whatever the policies say.
+        let restricted = Set(expected.policies.flatMap(\.roles))
+        if let owner = actual.owner, restricted.contains(owner), !expected.rowSecurity.forced {
+            out.append(.changed(
+                object, .owner,
+                expected: "not \(restricted.sorted().joined(separator: " or ")) (the owner bypasses row-level security)",
+                actual: owner))
         }
         out += matchByName(
             expected.columns, actual.columns, key: \.name,
@@ -346,6 +361,11 @@ public struct SchemaDiffer: Sendable {
     func onOff(_ value: Bool) -> String { value ? "on" : "off" }
     func nullability(_ column: Column) -> String { column.isNullable ? "NULL" : "NOT NULL" }
     func permissive(_ policy: Policy) -> String { policy.permissive ? "PERMISSIVE" : "RESTRICTIVE" }
+    /// The role attributes that decide whether row-level security applies.
+    func roleAttributes(_ role: Role) -> String {
+        (role.superuser ? "SUPERUSER" : "NOSUPERUSER") + " " + (role.bypassRLS ? "BYPASSRLS" : "NOBYPASSRLS")
+    }
+
     func policyRoles(_ policy: Policy) -> String { policy.roles.isEmpty ? "PUBLIC" : policy.roles.sorted().joined(separator: ", ") }
     func privileges(_ set: Set<TableGrant.Privilege>) -> String { set.isEmpty ? "(none)" : set.sorted().map(\.rawValue).joined(separator: ", ") }
 

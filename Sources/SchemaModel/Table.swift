@@ -16,6 +16,11 @@ public struct Table: Hashable, Sendable {
     /// Owned by the host application: created minimally only if absent,
     /// never altered, ignored by drift checks.
     public var isExternal: Bool
+    /// The owning role as read from a database; nil in the model, where the
+    /// role that runs the migration owns what it creates. Drift reports a
+    /// table owned by a role its policies apply to: an owner bypasses
+    /// row-level security that is not forced.
+    public var owner: String?
 
     public init(
         _ name: QualifiedName, columns: [Column], primaryKey: PrimaryKey? = nil,

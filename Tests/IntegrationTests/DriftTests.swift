@@ -235,6 +235,31 @@ final class DriftTests: XCTestCase {
         XCTAssertEqual(exists, 0)
     }
 
+    /// A policy role that bypasses row-level security makes every policy moot:
+    /// drift reports it. Roles are cluster-wide, so the change is undone.
+    func testPolicyRoleThatBypassesRowSecurityIsReported() throws {
+        let database = try appliedDatabase()
+        let admin = try TestServer.admin()
+        _ = try admin.execute("ALTER ROLE business_app BYPASSRLS")
+        addTeardownBlock { _ = try? TestServer.admin().execute("ALTER ROLE business_app NOBYPASSRLS") }
+        let changes = try drift(database).changes
+        _ = try admin.execute("ALTER ROLE business_app NOBYPASSRLS")
+        XCTAssertEqual(changes, [.changed(SchemaObject(.role, "business_app"), .attributes,
+                                          expected: "NOSUPERUSER NOBYPASSRLS", actual: "NOSUPERUSER BYPASSRLS")])
+        XCTAssertEqual(try drift(database).changes, [])
+    }
+
+    func testTableOwnedByATenantRoleIsReported() throws {
+        let changes = try driftAfter("ALTER TABLE public.call_responses OWNER TO business_app")
+        // (The grant to business_app is reported missing too: an owner's own
+        // privileges are not grants.)
+        let owner = changes.first { if case .changed(_, .owner, _, _) = $0 { return true } else { return false } }
+        guard case .changed(let object, .owner, let expected, let actual) = owner else { return XCTFail("\(changes)") }
+        XCTAssertEqual(object, SchemaObject(.table, "public.call_responses"))
+        XCTAssertEqual(actual, "business_app")
+        XCTAssertTrue(expected.contains("bypasses row-level security"), expected)
+    }
+
     // MARK: - Shadow clean-up
 
     func testShadowDatabaseIsDroppedWhenTheModelSQLFails() throws {

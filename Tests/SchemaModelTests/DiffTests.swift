@@ -128,6 +128,32 @@ final class DiffTests: XCTestCase {
         XCTAssertEqual(changes { $0.tables[0].triggers = [] }, [.missing(trigger, definition: "CREATE TRIGGER t_trg …")])
     }
 
+    func testRoleThatBypassesRowSecurityIsChanged() {
+        for (edit, actual) in [({ (r: inout Role) in r.bypassRLS = true }, "NOSUPERUSER BYPASSRLS"),
+                               ({ (r: inout Role) in r.superuser = true }, "SUPERUSER NOBYPASSRLS")] {
+            let found = changes { edit(&$0.roles[0]) }
+            XCTAssertEqual(found, [.changed(SchemaObject(.role, "app"), .attributes,
+                                            expected: "NOSUPERUSER NOBYPASSRLS", actual: actual)])
+        }
+        // LOGIN is the DBA's business, not the model's.
+        XCTAssertEqual(changes { $0.roles[0].canLogin = true }, [])
+    }
+
+    func testTableOwnedByARoleItsPoliciesRestrictIsChanged() {
+        XCTAssertEqual(changes { $0.tables[0].owner = "migrator" }, [])
+        let owned = changes { $0.tables[0].owner = "app" }
+        XCTAssertEqual(owned.count, 1, "\(owned)")
+        guard case .changed(let object, .owner, _, let owner) = owned.first else { return XCTFail("\(owned)") }
+        XCTAssertEqual(object, table)
+        XCTAssertEqual(owner, "app")
+        // FORCE ROW LEVEL SECURITY binds the owner too.
+        var forced = base()
+        forced.tables[0].rowSecurity.forced = true
+        var actual = forced
+        actual.tables[0].owner = "app"
+        XCTAssertEqual(differ.diff(desired: forced, actual: actual), [])
+    }
+
     func testRowSecurityChanges() {
         let rls = object(.rowSecurity, "public.t")
         XCTAssertEqual(changes { $0.tables[0].rowSecurity = .disabled }, [.changed(rls, .enabled, expected: "on", actual: "off")])

@@ -170,13 +170,13 @@ public struct DriftCheck: Sendable {
 
         let scope = InspectionScope.managed(by: catalog, schema: schema)
         let live = try target.connect(applicationName: "pgmigrate drift")
-        var actual = try measure(\.inspectLive) { try Inspector(connection: live).inspect(scope) }
+        let actual = try measure(\.inspectLive) { try Inspector(connection: live).inspect(scope) }
         var desired = try buildShadow(admin: live, scope: scope, measure: measure)
 
         // Roles are cluster-wide: the shadow would see whatever the live
-        // server has, so the model's list is the desired side.
-        desired.roles = catalog.roles.map { Role($0.name) }
-        actual.roles = actual.roles.map { Role($0.name) }
+        // server has, so the model's roles (NOSUPERUSER NOBYPASSRLS) are the
+        // desired side.
+        desired.roles = catalog.roles
 
         let all = measure(\.diff) { SchemaDiffer().diff(desired: desired, actual: actual) }
         let kept = all.filter { !$0.isIgnored(by: ignore) }

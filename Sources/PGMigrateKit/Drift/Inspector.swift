@@ -76,8 +76,9 @@ public struct Inspector {
             catalog.usageGrantees = schema == "public" ? [] : try strings(row, "usage")
         }
         catalog.roles = try connection.execute(Queries.roles, [try json(scope.roles)]).rows.map { row in
-            // Existence only: roles are created if absent and never altered.
-            Role(try row.decode("rolname"))
+            // Roles are created if absent and never altered; what is read is
+            // whether they exist and whether row-level security applies to them.
+            Role(try row.decode("rolname"), bypassRLS: try row.decode("rolbypassrls"), superuser: try row.decode("rolsuper"))
         }
         catalog.enums = try connection.execute(Queries.enums, [schema]).rows.map { row in
             EnumType(
@@ -93,6 +94,7 @@ public struct Inspector {
             var table = Table(QualifiedName(schema, name), columns: [], comment: try row.decodeIfPresent("comment"))
             table.rowSecurity = RowSecurity(enabled: try row.decode("relrowsecurity"), forced: try row.decode("relforcerowsecurity"))
             table.grants = try grants(row)
+            table.owner = try row.decode("owner")
             tables[name] = table
             order.append(name)
         }
@@ -340,7 +342,7 @@ enum Queries {
         """
 
     static let roles = """
-        SELECT rolname FROM pg_roles WHERE rolname IN (SELECT json_array_elements_text($1::json)) ORDER BY 1
+        SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN (SELECT json_array_elements_text($1::json)) ORDER BY 1
         """
 
     static let enums = """
@@ -355,6 +357,7 @@ enum Queries {
     static let tables = managedTables + """
 
         SELECT t.relname, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class') AS comment,
+            pg_get_userbyid(c.relowner) AS owner,
             coalesce((SELECT json_agg(json_build_object(
                     'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,
                     'privilege', a.privilege_type) ORDER BY a.grantee, a.privilege_type)
