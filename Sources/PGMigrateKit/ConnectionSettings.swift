@@ -27,6 +27,9 @@ public struct ConnectionSettings: Sendable, Hashable {
     public func connect(applicationName: String = "pgmigrate") throws -> Connection {
         do {
             return try Connection(conninfo, applicationName: applicationName)
+        } catch let error as PQError where error.kind == .usage {
+            // A malformed URL or key=value string: the user's input, not the server.
+            throw PGMigrateError(.usage, "\(source.rawValue): \(error.message)", underlying: error)
         } catch let error as PQError {
             throw PGMigrateError(.connection, "cannot connect (\(source.rawValue)): \(error.message)", underlying: error)
         }

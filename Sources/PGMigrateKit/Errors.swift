@@ -27,7 +27,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .connection: return "cannot connect to the server"
         case .database: return "a statement failed on the server (rolled back)"
         case .refused: return "refused: edited applied file, dirty ledger, lock timeout, no down part"
-        case .usage: return "bad command-line usage"
+        case .usage: return "bad command-line usage or a malformed connection string"
         case .dataError: return "bad input: malformed migration file or invalid model"
         case .software: return "internal error (a bug: please report it)"
         }

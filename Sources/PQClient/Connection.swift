@@ -75,7 +75,8 @@ public final class Connection {
     }
 
     /// Rejects a malformed connection string before libpq tries to use it,
-    /// with libpq's own explanation.
+    /// with libpq's own explanation (a `.usage` error: the string is wrong,
+    /// not the server).
     public static func validate(conninfo: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let options = PQconninfoParse(conninfo, &errorMessage)
@@ -85,7 +86,7 @@ public final class Connection {
         }
         if options == nil {
             let reason = errorMessage.map { String(cString: $0) } ?? "cannot parse it"
-            throw PQError(kind: .connection, message: "invalid connection string: " + PQError.oneLine(reason))
+            throw PQError(kind: .usage, message: "invalid connection string: " + PQError.oneLine(reason))
         }
     }
 

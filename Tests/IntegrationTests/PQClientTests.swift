@@ -178,7 +178,7 @@ final class PQClientTests: XCTestCase {
 
     func testMalformedURLIsRejectedBeforeConnecting() {
         XCTAssertThrowsError(try Connection("postgres://user@[::1/db")) { error in
-            XCTAssertEqual((error as? PQError)?.kind, .connection)
+            XCTAssertEqual((error as? PQError)?.kind, .usage)
             XCTAssertTrue("\(error)".contains("invalid connection string"), "\(error)")
         }
         XCTAssertThrowsError(try Connection("host=localhost bogus_option=1")) { error in
@@ -203,6 +203,19 @@ final class PQClientTests: XCTestCase {
         XCTAssertEqual(lines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("pgmigrate: error: cannot connect"), result.stderr)
         XCTAssertEqual(result.stdout, "")
+    }
+
+    func testMalformedConnectionStringIsAUsageErrorExit64() throws {
+        for bad in ["not a url", "postgres://user@[::1/db", "host=localhost bogus_option=1"] {
+            let result = try pgmigrate(["ping", "--database-url", bad])
+            XCTAssertEqual(result.status, ExitStatus.usage.rawValue, "\(bad): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("invalid connection string"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("--database-url"), result.stderr)
+        }
+        let fromEnvironment = try pgmigrate(["ping"], environment: ["DATABASE_URL": "not a url"])
+        XCTAssertEqual(fromEnvironment.status, ExitStatus.usage.rawValue, fromEnvironment.stderr)
+        XCTAssertTrue(fromEnvironment.stderr.contains("DATABASE_URL"), fromEnvironment.stderr)
     }
 
     func testPingCLIReportsTheServer() throws {
