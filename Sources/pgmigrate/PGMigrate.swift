@@ -28,6 +28,9 @@ struct PGMigrate: ParsableCommand {
         } catch let error as PGMigrateError {
             Terminal.error(error.message)
             Foundation.exit(error.status.rawValue)
+        } catch let code as ExitCode {
+            // A command that has already said what it found (drift, checks).
+            Foundation.exit(code.rawValue)
         } catch {
             // --help and --version print and exit 0 as the parser does.
             guard exitCode(for: error) != .success else { exit(withError: error) }

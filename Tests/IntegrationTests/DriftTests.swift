@@ -56,6 +56,9 @@ final class DriftTests: XCTestCase {
         _ = try database.connect().executeScript("ALTER TABLE public.call_sessions ADD COLUMN scratch text")
         let drifted = try pgmigrate(["drift", "--database-url", database.url])
         XCTAssertEqual(drifted.status, 1, drifted.stderr)
+        // One summary line on stderr, nothing else.
+        XCTAssertEqual(drifted.stderr.split(separator: "\n").count, 1, drifted.stderr)
+        XCTAssertTrue(drifted.stderr.hasPrefix("drift: "), drifted.stderr)
         XCTAssertTrue(drifted.stdout.contains("Extra (in the database, not in the model):"), drifted.stdout)
         XCTAssertTrue(drifted.stdout.contains("column public.call_sessions.scratch"), drifted.stdout)
         XCTAssertTrue(drifted.stderr.contains("1 extra"), drifted.stderr)
