@@ -11,7 +11,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A statement failed on the server; its transaction was rolled back.
     case database = 4
     /// Refused to act on the current state (edited applied migration, dirty
-    /// ledger, lock not acquired in time, missing down part).
+    /// ledger, lock not acquired in time, missing down part, purge or erase
+    /// on a database without the schema).
     case refused = 5
     /// Bad command-line usage (swift-argument-parser's EX_USAGE).
     case usage = 64
@@ -26,7 +27,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .differences: return "differences found (drift, generate --check)"
         case .connection: return "cannot connect to the server"
         case .database: return "a statement failed on the server (rolled back)"
-        case .refused: return "refused: edited applied file, dirty ledger, lock timeout, no down part"
+        case .refused: return "refused: edited applied file, dirty ledger, lock timeout, no down part, not migrated"
         case .usage: return "bad command-line usage or a malformed connection string"
         case .dataError: return "bad input: malformed migration file or invalid model"
         case .software: return "internal error (a bug: please report it)"
@@ -48,6 +49,21 @@ public struct PGMigrateError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// Wraps an error from calling one of the model's objects: when it is not
+    /// there (no such function, table or schema), the database has not been
+    /// migrated, and saying so beats PostgreSQL's "might need to add explicit
+    /// type casts" hint.
+    public static func from(_ error: PQError, while doing: String, using object: String) -> PGMigrateError {
+        switch error.sqlState {
+        case .undefinedFunction?, .undefinedTable?, .invalidSchemaName?:
+            return PGMigrateError(
+                .refused, "\(doing): \(object) is not in this database (\(error.message)); apply the migrations first: pgmigrate migrate",
+                underlying: error)
+        default:
+            return from(error, while: doing)
+        }
+    }
 
     /// Wraps a libpq/server error, naming what was being done.
     public static func from(_ error: PQError, while doing: String) -> PGMigrateError {

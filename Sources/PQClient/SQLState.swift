@@ -49,6 +49,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, ExpressibleByStrin
     public static let duplicateTable: SQLState = "42P07"
     public static let duplicateDatabase: SQLState = "42P04"
     public static let invalidCatalogName: SQLState = "3D000"
+    public static let invalidSchemaName: SQLState = "3F000"
     public static let lockNotAvailable: SQLState = "55P03"
     public static let objectInUse: SQLState = "55006"
     public static let queryCanceled: SQLState = "57014"

@@ -45,7 +45,11 @@ struct Purge: ParsableCommand {
             if !dryRun {
                 line += " in \(counted(report.batches, "batch", "batches")) (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)"
             }
-            if report.stoppedEarly { line += " — stopped at --max-runtime, more remain" }
+            if report.stoppedEarly {
+                line = report.batches == 0 && !dryRun
+                    ? "\(report.rule): not run, --max-runtime reached"
+                    : line + " — stopped at --max-runtime, more may remain"
+            }
             Terminal.output(line)
         }
         switch outcome {

@@ -347,8 +347,15 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive"), report.rows)
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events"), 2000 - report.rows)
 
+        // In text, a rule cut short says more may remain; the rules after it were not run.
+        let text = try pgmigrate(["purge", "--database-url", db.url, "--batch-size", "1", "--max-runtime", "0.05"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("— stopped at --max-runtime, more may remain"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("call_transcripts_anonymize: not run, --max-runtime reached"), text.stdout)
+        let archived = try F.count(conn, "SELECT count(*) FROM public.call_events_archive")
+
         let rest = try F.purge(db) { $0.rules = ["call_events_archive"] }
-        XCTAssertEqual(F.report(rest, "call_events_archive")?.rows, 2000 - report.rows)
+        XCTAssertEqual(F.report(rest, "call_events_archive")?.rows, 2000 - archived)
         XCTAssertEqual(F.report(rest, "call_events_archive")?.stoppedEarly, false)
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events"), 0)
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive"), 2000)
@@ -425,6 +432,25 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(try F.count(conn, "SELECT count(DISTINCT event_data->'live') FROM public.call_events"), inserted)
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive WHERE event_data ? 'live'"), 0)
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive"), original)
+    }
+
+    /// Cron pointed at a database nobody migrated gets one line saying so,
+    /// not PostgreSQL's "you might need to add explicit type casts".
+    func testPurgeAndEraseOnAnUnmigratedDatabaseSayToMigrateFirst() throws {
+        let db = try makeDatabase()
+        let runs: [(arguments: [String], names: String)] = [
+            (["purge"], "public.retention_call_events_archive"),
+            (["purge", "--dry-run"], "public.call_events"),
+            (["erase", "--phone-stdin"], "public.erase_customer_data"),
+        ]
+        for (arguments, names) in runs {
+            let result = try pgmigrate(arguments + ["--database-url", db.url],
+                                       environment: [Eraser.keyEnvironmentVariable: "k"], input: "070-123 45 67\n")
+            XCTAssertEqual(result.status, ExitStatus.refused.rawValue, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains(names), result.stderr)
+            XCTAssertTrue(result.stderr.contains("pgmigrate migrate"), result.stderr)
+        }
     }
 
     func testSecondPurgeExitsZeroWhileTheLockIsHeldAndWaitWaits() throws {

@@ -57,7 +57,7 @@ public struct Eraser {
                     "erase: no phone encryption key: set \(Self.keyEnvironmentVariable) (or app.phone_encryption_key for the role)",
                     underlying: error)
             default:
-                throw PGMigrateError.from(error, while: "erase")
+                throw PGMigrateError.from(error, while: "erase", using: erasure.functionName.description)
             }
         }
     }

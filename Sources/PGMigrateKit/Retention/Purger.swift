@@ -93,9 +93,15 @@ public struct Purger {
             let start = clock.now
             var reports: [RuleReport] = []
             for rule in selected {
-                let report = try runRule(rule, on: connection, deadline: options.maxRuntime.map { start + $0 })
-                reports.append(report)
-                progress(report)
+                do {
+                    let report = try runRule(rule, on: connection, deadline: options.maxRuntime.map { start + $0 })
+                    reports.append(report)
+                    progress(report)
+                } catch let error as PQError {
+                    throw PGMigrateError.from(
+                        error, while: "purge (\(rule.name))",
+                        using: options.dryRun ? rule.table.description : rule.functionName.description)
+                }
             }
             return .ran(reports)
         } catch let error as PQError {
