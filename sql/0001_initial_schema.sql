@@ -941,6 +941,16 @@ BEGIN
     FROM (SELECT id FROM public.call_sessions WHERE customer_phone_hash = target FOR UPDATE) s;
     sessions := pg_catalog.cardinality(ids);
     IF sessions = 0 THEN
+        -- A wrong key hashes to no one: before saying there is
+        -- nothing to erase, prove the key opens a stored number.
+        BEGIN
+            PERFORM public.decrypt_customer_phone(s.customer_phone)
+            FROM public.call_sessions s WHERE s.customer_phone IS NOT NULL LIMIT 1;
+        EXCEPTION WHEN external_routine_invocation_exception THEN
+            RAISE EXCEPTION 'the phone encryption key does not decrypt the stored phone numbers: with it, no customer can be found'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'use the key the numbers were stored with (app.phone_encryption_key)';
+        END;
         responses := 0; events := 0; archived_events := 0; provider_logs := 0;
         RETURN NEXT;
         RETURN;

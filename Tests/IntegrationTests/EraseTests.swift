@@ -233,6 +233,33 @@ final class EraseTests: XCTestCase {
         XCTAssertEqual(try F.fingerprint(conn), snapshot)
     }
 
+    /// A wrong key hashes the number to no one; erase must not report
+    /// "nothing to erase" for a customer whose data is still there.
+    func testWrongKeyIsRefusedInsteadOfFindingNoOne() throws {
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        _ = try load(conn)
+        let snapshot = try F.fingerprint(conn)
+        let result = try pgmigrate(["erase", "--database-url", db.url, "--phone-stdin"],
+                                   environment: [Eraser.keyEnvironmentVariable: F.key + "-not"], input: anna + "\n")
+        XCTAssertEqual(result.status, ExitStatus.usage.rawValue, result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("not the key"), result.stderr)
+        XCTAssertEqual(try F.fingerprint(conn), snapshot)
+        XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.gdpr_erasure_log"), 0)
+
+        // The rule is the database's: the SQL function refuses the same way (22023).
+        let other = try db.connect()
+        _ = try other.execute("SELECT set_config('app.phone_encryption_key', $1, false)", [F.key + "-not"])
+        XCTAssertThrowsError(try other.execute("SELECT * FROM public.erase_customer_data($1)", [anna])) { error in
+            XCTAssertEqual((error as? PQError)?.sqlState, .invalidParameterValue, "\(error)")
+        }
+        // With the right key, an unknown (valid) number is simply nobody.
+        let report = try eraser(db).erase(phone: "0709999999", key: F.key, dryRun: false)
+        XCTAssertTrue(report.nothingToDo)
+    }
+
     func testMissingKeyFailsWithOneLineThatDoesNotContainTheNumber() throws {
         let db = try makeDatabase()
         let conn = try db.connect()

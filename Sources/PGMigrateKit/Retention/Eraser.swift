@@ -51,6 +51,11 @@ public struct Eraser {
             switch error.sqlState {
             case .checkViolation?:
                 throw PGMigrateError(.dataError, "erase: \(error.message)", underlying: error)
+            case .invalidParameterValue?:
+                throw PGMigrateError(
+                    .usage,
+                    "erase: \(Self.keyEnvironmentVariable) (or app.phone_encryption_key) is not the key the phone numbers were stored with; nothing erased",
+                    underlying: error)
             case SQLState("55000")?:
                 throw PGMigrateError(
                     .usage,
