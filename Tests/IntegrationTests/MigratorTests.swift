@@ -184,6 +184,18 @@ final class MigratorTests: XCTestCase {
         XCTAssertFalse(try db.connect().execute("SELECT EXISTS (SELECT 1 FROM orders)").scalar(Bool.self))
     }
 
+    func testTargetThatIsNoFilesVersionIsRefusedBeforeAnythingRuns() throws {
+        let db = try makeDatabase()
+        let dir = try migrations(Self.basic)
+        for command in ["migrate", "plan"] {
+            let result = try cli(db, dir, [command, "--target", "70"])
+            XCTAssertEqual(result.status, ExitStatus.usage.rawValue, result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("--target 70: no migration file has that version"), result.stderr)
+        }
+        XCTAssertEqual(try ledger(db).map(\.version), [])
+    }
+
     // MARK: - Checksums
 
     func testEditedAppliedFileIsRefusedAndNothingIsApplied() throws {

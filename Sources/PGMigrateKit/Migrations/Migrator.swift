@@ -32,6 +32,7 @@ public final class Migrator {
     @discardableResult
     public func migrate(target: Int64? = nil, progress: (MigrationEvent) -> Void = { _ in }) throws -> MigrateReport {
         let files = try files()
+        try check(target: target, in: files)
         return try withLock(progress: progress) { connection in
             try Ledger.ensure(connection)
             let entries = try Ledger.entries(connection)
@@ -103,6 +104,7 @@ public final class Migrator {
     /// Refuses exactly when `migrate` would (edited files, dirty ledger, …).
     public func plan(target: Int64? = nil) throws -> MigrationPlan {
         let files = try files()
+        try check(target: target, in: files)
         let connection = try settings.connect()
         return try database("reading the migration ledger") {
             let entries = try Ledger.entries(connection)
@@ -115,6 +117,15 @@ public final class Migrator {
             return MigrationPlan(
                 currentVersion: entries.map(\.version).max(), target: target, steps: steps)
         }
+    }
+
+    /// A target must be the version of a file: a mistyped `--target 70` that
+    /// silently applies everything (or nothing) is what this refuses.
+    private func check(target: Int64?, in files: [MigrationFile]) throws {
+        guard let target, !files.contains(where: { $0.version == target }) else { return }
+        let versions = files.map(\.version)
+        let known = versions.isEmpty ? "there are no migration files" : "the files have versions \(versions.min() ?? 0) to \(versions.max() ?? 0)"
+        throw PGMigrateError(.usage, "--target \(target): no migration file has that version (\(known) in \(directory.path))")
     }
 
     // MARK: - baseline, rollback, repair
