@@ -1,7 +1,7 @@
 -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 8 tables, 6 enum types, 17 functions, 325 statements.
+-- Objects: 9 tables, 6 enum types, 17 functions, 333 statements.
 
 -- Extensions
 
@@ -472,6 +472,22 @@ COMMENT ON COLUMN public.gdpr_erasure_log.events IS 'Live events whose payloads 
 COMMENT ON COLUMN public.gdpr_erasure_log.archived_events IS 'Archived events whose payloads were erased.';
 COMMENT ON COLUMN public.gdpr_erasure_log.provider_logs IS 'Provider logs whose payloads were erased.';
 
+CREATE TABLE public.phone_encryption_key_check (
+    id boolean DEFAULT true NOT NULL,
+    check_value bytea NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    registered_by text DEFAULT CURRENT_USER NOT NULL,
+    CONSTRAINT phone_encryption_key_check_pkey PRIMARY KEY (id),
+    CONSTRAINT phone_encryption_key_check_one_row CHECK (id)
+);
+
+COMMENT ON TABLE public.phone_encryption_key_check IS 'Which phone encryption key this database''s numbers are stored with (as an HMAC, not the key).';
+COMMENT ON COLUMN public.phone_encryption_key_check.id IS 'Always true: the table holds one row.';
+COMMENT ON COLUMN public.phone_encryption_key_check.check_value IS 'HMAC-SHA256 of a fixed text under the key; not the key.';
+COMMENT ON COLUMN public.phone_encryption_key_check.registered_at IS 'When the first phone number was stored with this key.';
+COMMENT ON COLUMN public.phone_encryption_key_check.registered_by IS 'The role whose write recorded it.';
+COMMENT ON CONSTRAINT phone_encryption_key_check_one_row ON public.phone_encryption_key_check IS 'The table holds at most one row.';
+
 -- Functions
 
 CREATE OR REPLACE FUNCTION public.get_current_business_id()
@@ -568,16 +584,31 @@ COMMENT ON FUNCTION public.normalize_swedish_phone(text) IS 'Normalises a Swedis
 CREATE OR REPLACE FUNCTION public.phone_encryption_key()
     RETURNS text
     LANGUAGE plpgsql
-    STABLE
+    VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     key text := pg_catalog.current_setting('app.phone_encryption_key', true);
+    computed bytea;
+    recorded bytea;
 BEGIN
     IF key IS NULL OR key = '' THEN
         RAISE EXCEPTION 'app.phone_encryption_key is not set: customer phone numbers cannot be encrypted, decrypted or looked up'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'SET app.phone_encryption_key in the session (or ALTER ROLE ... SET) to the phone encryption key';
+    END IF;
+    computed := public.hmac('pgmigrate phone encryption key check', key, 'sha256');
+    SELECT c.check_value INTO recorded FROM public.phone_encryption_key_check c;
+    IF recorded IS NULL THEN
+        -- The first key used becomes the database's key; a concurrent
+        -- first use with another key waits here and is then refused.
+        INSERT INTO public.phone_encryption_key_check (check_value) VALUES (computed) ON CONFLICT DO NOTHING;
+        SELECT c.check_value INTO recorded FROM public.phone_encryption_key_check c;
+    END IF;
+    IF recorded IS DISTINCT FROM computed THEN
+        RAISE EXCEPTION 'app.phone_encryption_key is not the key this database''s phone numbers are encrypted with'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'set the key the numbers were stored with; phone_encryption_key_check records it (as an HMAC) since the first number was stored';
     END IF;
     RETURN key;
 END
@@ -589,7 +620,7 @@ GRANT EXECUTE ON FUNCTION public.phone_encryption_key() TO call_service;
 
 GRANT EXECUTE ON FUNCTION public.phone_encryption_key() TO business_app;
 
-COMMENT ON FUNCTION public.phone_encryption_key() IS 'The key in app.phone_encryption_key; raises 55000 when it is not set.';
+COMMENT ON FUNCTION public.phone_encryption_key() IS 'The key in app.phone_encryption_key: raises 55000 when it is not set and 22023 when it is not the key the stored numbers use (the first key used is recorded in phone_encryption_key_check).';
 
 CREATE OR REPLACE FUNCTION public.decrypt_customer_phone(ciphertext text)
     RETURNS text
@@ -1196,6 +1227,8 @@ CREATE POLICY gdpr_erasure_log_system_access ON public.gdpr_erasure_log
     WITH CHECK (true);
 
 COMMENT ON POLICY gdpr_erasure_log_system_access ON public.gdpr_erasure_log IS 'Only the system service reads or writes the erasure audit.';
+
+ALTER TABLE public.phone_encryption_key_check ENABLE ROW LEVEL SECURITY;
 
 -- Privileges
 

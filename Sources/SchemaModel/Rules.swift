@@ -256,19 +256,22 @@ public struct PhoneProtection: Hashable, Sendable {
     public var hashColumn: String
     /// The setting holding the key: `SET app.phone_encryption_key = '…'`.
     public var keySetting: String
+    /// The one-row table recording which key the numbers are stored with.
+    public var keyCheckTable: QualifiedName
     /// The schema pgcrypto is installed in.
     public var pgcryptoSchema: String
     public var serviceRoles: [String]
     public var writerRoles: [String]
 
     public init(
-        table: QualifiedName, column: String, hashColumn: String, keySetting: String, pgcryptoSchema: String,
-        serviceRoles: [String], writerRoles: [String]
+        table: QualifiedName, column: String, hashColumn: String, keySetting: String, keyCheckTable: QualifiedName,
+        pgcryptoSchema: String, serviceRoles: [String], writerRoles: [String]
     ) {
         self.table = table
         self.column = column
         self.hashColumn = hashColumn
         self.keySetting = keySetting
+        self.keyCheckTable = keyCheckTable
         self.pgcryptoSchema = pgcryptoSchema
         self.serviceRoles = serviceRoles
         self.writerRoles = writerRoles
@@ -310,18 +313,35 @@ public struct PhoneProtection: Hashable, Sendable {
                     RETURN '+46' || national;
                 END
                 """)
+        // SECURITY DEFINER to read (and, on first use, write) the check table,
+        // which no role is granted; VOLATILE because of that first write.
         let key = Function(
-            keyFunction, returns: "text", language: .plpgsql, volatility: .stable,
+            keyFunction, returns: "text", language: .plpgsql, volatility: .volatile, securityDefiner: true,
             searchPath: ["pg_catalog", "pg_temp"], executeGrantees: writerRoles,
-            comment: "The key in \(keySetting); raises 55000 when it is not set.",
+            comment: "The key in \(keySetting): raises 55000 when it is not set and 22023 when it is not the key the stored numbers use (the first key used is recorded in \(keyCheckTable.name)).",
             body: """
                 DECLARE
                     key text := pg_catalog.current_setting(\(quoteLiteral(keySetting)), true);
+                    computed bytea;
+                    recorded bytea;
                 BEGIN
                     IF key IS NULL OR key = '' THEN
                         RAISE EXCEPTION '\(keySetting) is not set: customer phone numbers cannot be encrypted, decrypted or looked up'
                             USING ERRCODE = 'object_not_in_prerequisite_state',
                                   HINT = 'SET \(keySetting) in the session (or ALTER ROLE ... SET) to the phone encryption key';
+                    END IF;
+                    computed := \(crypto).hmac('pgmigrate phone encryption key check', key, 'sha256');
+                    SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
+                    IF recorded IS NULL THEN
+                        -- The first key used becomes the database's key; a concurrent
+                        -- first use with another key waits here and is then refused.
+                        INSERT INTO \(keyCheckTable.sql) (check_value) VALUES (computed) ON CONFLICT DO NOTHING;
+                        SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
+                    END IF;
+                    IF recorded IS DISTINCT FROM computed THEN
+                        RAISE EXCEPTION '\(keySetting) is not the key this database''s phone numbers are encrypted with'
+                            USING ERRCODE = 'invalid_parameter_value',
+                                  HINT = 'set the key the numbers were stored with; \(keyCheckTable.name) records it (as an HMAC) since the first number was stored';
                     END IF;
                     RETURN key;
                 END

@@ -61,6 +61,7 @@ final class ConstraintTests: XCTestCase {
         "question_selection_logs_time_budget_range", "question_selection_logs_estimated_duration_within_budget",
         "telephony_provider_logs_status_code_valid_http", "telephony_provider_logs_latency_ms_non_negative",
         "telephony_provider_logs_error_message_required_on_failure",
+        "phone_encryption_key_check_one_row",
     ]
 
     // MARK: - The migration itself
@@ -72,7 +73,8 @@ final class ConstraintTests: XCTestCase {
             """).rows.compactMap { $0["relname"] }
         XCTAssertEqual(tables, [
             "businesses", "call_events", "call_events_archive", "call_responses", "call_sessions", "customer_verifications",
-            "gdpr_erasure_log", "question_configurations", "question_selection_logs", "telephony_provider_logs",
+            "gdpr_erasure_log", "phone_encryption_key_check", "question_configurations", "question_selection_logs",
+            "telephony_provider_logs",
         ])
     }
 
@@ -599,6 +601,7 @@ final class ConstraintTests: XCTestCase {
         "gdpr_erasure_log": (
             ["id", "erased_at", "erased_by", "sessions", "responses", "events", "archived_events", "provider_logs"],
             []),
+        "phone_encryption_key_check": (["id", "check_value", "registered_at", "registered_by"], []),
     ]
 
     /// NOT NULL columns a trigger fills when an insert leaves them NULL
@@ -648,13 +651,21 @@ final class ConstraintTests: XCTestCase {
                     continue
                 }
                 let error = assertSQLState(.notNullViolation, "\(table).\(column)") {
-                    try fixture.insertRow(into: table, [column: .null])
+                    if table == "phone_encryption_key_check" {
+                        // One row with a boolean id: no uuid-returning fixture fits it.
+                        let values = ["id": "true", "check_value": "'\\x01'::bytea", "registered_at": "now()", "registered_by": "'x'"]
+                            .merging([column: "NULL"]) { $1 }.sorted { $0.key < $1.key }
+                        try fixture.connection.execute(
+                            "INSERT INTO phone_encryption_key_check (\(values.map(\.key).joined(separator: ", "))) VALUES (\(values.map(\.value).joined(separator: ", ")))")
+                    } else {
+                        try fixture.insertRow(into: table, [column: .null])
+                    }
                 }
                 XCTAssertEqual(error?.column, column, "\(table).\(column)")
                 XCTAssertEqual(error?.table, table, "\(table).\(column)")
             }
         }
-        XCTAssertEqual(checked, 67)
+        XCTAssertEqual(checked, 71)
     }
 
     /// The NOT NULL constraints a trigger stands in front of, with the
@@ -854,11 +865,27 @@ final class ConstraintTests: XCTestCase {
         XCTAssertEqual(row["priority"], "medium")
     }
 
+    func testPhoneKeyCheckHoldsOneRowWithIdTrue() throws {
+        let conn = fixture.connection
+        try conn.executeScript("BEGIN")
+        defer { _ = try? conn.executeScript("ROLLBACK") }
+        try conn.execute("DELETE FROM phone_encryption_key_check")
+        let good = try conn.execute(
+            "INSERT INTO phone_encryption_key_check (check_value) VALUES ('\\x01') RETURNING id, registered_at = now() AS now, registered_by = current_user AS me")
+        XCTAssertEqual(good.first?["id"], "t")
+        XCTAssertEqual(good.first?["now"], "t")
+        XCTAssertEqual(good.first?["me"], "t")
+        assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_one_row", "id = false") {
+            try conn.execute("INSERT INTO phone_encryption_key_check (id, check_value) VALUES (false, '\\x02')")
+        }
+    }
+
     func testEveryTableGeneratesItsIdAndCreationTime() throws {
         // call_events records its time in "timestamp" (the seed gives it no created_at); the archive
         // and the erasure log record when they archived or erased.
         let creationColumn = ["call_events": "timestamp", "call_events_archive": "archived_at", "gdpr_erasure_log": "erased_at"]
-        for table in Self.columns.keys.sorted() {
+        // phone_encryption_key_check holds one row with id true (its own test below).
+        for table in Self.columns.keys.sorted() where table != "phone_encryption_key_check" {
             let created = creationColumn[table] ?? "created_at"
             let connection = fixture.connection
             if table == "call_events_archive" {

@@ -39,6 +39,7 @@ final class CallFeedbackModelTests: XCTestCase {
         "gdpr_erasure_log": [
             "id", "erased_at", "erased_by", "sessions", "responses", "events", "archived_events", "provider_logs",
         ],
+        "phone_encryption_key_check": ["id", "check_value", "registered_at", "registered_by"],
     ]
 
     private static var repositoryRoot: URL {
@@ -51,7 +52,7 @@ final class CallFeedbackModelTests: XCTestCase {
         XCTAssertEqual(
             catalog.managedTables.map(\.name.name),
             ["call_sessions", "question_configurations", "call_events", "call_responses", "question_selection_logs",
-             "telephony_provider_logs", "call_events_archive", "gdpr_erasure_log"])
+             "telephony_provider_logs", "call_events_archive", "gdpr_erasure_log", "phone_encryption_key_check"])
         for (name, columns) in Self.seedColumns {
             let table = try XCTUnwrap(catalog.table(QualifiedName("public", name)), name)
             XCTAssertEqual(table.columns.map(\.name), columns, name)
@@ -84,6 +85,7 @@ final class CallFeedbackModelTests: XCTestCase {
             "telephony_provider_logs": ["error_message"],
             "call_events_archive": ["metadata"],
             "gdpr_erasure_log": [],
+            "phone_encryption_key_check": [],
         ]
         XCTAssertEqual(Set(catalog.managedTables.map(\.name.name)), Set(expected.keys))
         for table in catalog.managedTables {
@@ -234,7 +236,7 @@ final class CallFeedbackModelTests: XCTestCase {
         let migration = GeneratedMigration.initial(catalog)
         let statements = PostgresRenderer().statements(for: catalog)
         XCTAssertTrue(
-            migration.contents.contains("-- Objects: 8 tables, 6 enum types, 17 functions, \(statements.count) statements.\n"),
+            migration.contents.contains("-- Objects: 9 tables, 6 enum types, 17 functions, \(statements.count) statements.\n"),
             migration.contents)
         XCTAssertTrue(migration.contents.hasSuffix(";\n"))
         XCTAssertFalse(migration.contents.hasSuffix("\n\n"))

@@ -46,6 +46,12 @@ public struct CallFeedbackRules: Hashable, Sendable {
                     comment: "Only the system service reads or writes the erasure audit."))
                 table.grants.append(TableGrant(tenancy.serviceRole, [.select, .insert]))
             }
+            if table.name == phone.keyCheckTable {
+                // Read and written only by phone_encryption_key() (SECURITY DEFINER,
+                // the owner): no grants, and row-level security with no policy,
+                // so a grant added by hand still shows nothing.
+                table.rowSecurity = tenancy.rowSecurity
+            }
             table.triggers.sort { $0.name < $1.name }  // the order Postgres fires them in
             catalog.tables[index] = table
         }
@@ -63,7 +69,7 @@ extension CallFeedbackSchema {
                 allowed: eventTypesByStatus),
             phone: PhoneProtection(
                 table: n.callSessions, column: "customer_phone", hashColumn: "customer_phone_hash",
-                keySetting: "app.phone_encryption_key", pgcryptoSchema: pgcryptoSchema,
+                keySetting: "app.phone_encryption_key", keyCheckTable: n.phoneKeyCheck, pgcryptoSchema: pgcryptoSchema,
                 serviceRoles: [serviceRole], writerRoles: [serviceRole, tenantRole]),
             tenancy: TenantIsolation(
                 schema: schema, column: "business_id", setting: "app.current_business_id",

@@ -33,6 +33,7 @@ public enum CallFeedbackSchema {
                 telephonyProviderLogs(names),
                 callEventsArchive(names),
                 erasureLog(names),
+                phoneKeyCheck(names),
             ]
         )
         rules(schema: schema).apply(to: &catalog)
@@ -66,6 +67,7 @@ public enum CallFeedbackSchema {
         var telephonyProviderLogs: QualifiedName { qualified("telephony_provider_logs") }
         var callEventsArchive: QualifiedName { qualified("call_events_archive") }
         var erasureLog: QualifiedName { qualified("gdpr_erasure_log") }
+        var phoneKeyCheck: QualifiedName { qualified("phone_encryption_key_check") }
         var callStatus: QualifiedName { qualified("call_status") }
         var questionPriority: QualifiedName { qualified("question_priority") }
         var callEventType: QualifiedName { qualified("call_event_type") }
@@ -401,6 +403,26 @@ public enum CallFeedbackSchema {
             ],
             primaryKey: pkey("gdpr_erasure_log"),
             comment: "Audit of GDPR Article 17 erasures (counts only).")
+    }
+
+    /// One row: an HMAC of a constant under the phone encryption key the
+    /// database's numbers are stored with, recorded by the first write, so
+    /// that a different key is refused instead of storing numbers no one can
+    /// find. Read and written only through phone_encryption_key() (SECURITY
+    /// DEFINER); no role is granted anything on it.
+    static func phoneKeyCheck(_ n: Names) -> Table {
+        let t = n.phoneKeyCheck.name
+        return Table(
+            n.phoneKeyCheck,
+            columns: [
+                Column("id", .boolean, default: "true", comment: "Always true: the table holds one row."),
+                Column("check_value", .bytea, comment: "HMAC-SHA256 of a fixed text under the key; not the key."),
+                Column("registered_at", .timestamptz, default: .now, comment: "When the first phone number was stored with this key."),
+                Column("registered_by", .text, default: "CURRENT_USER", comment: "The role whose write recorded it."),
+            ],
+            primaryKey: PrimaryKey(name: "\(t)_pkey", columns: ["id"]),
+            checks: [CheckConstraint(name: "\(t)_one_row", columns: ["id"], "id", comment: "The table holds at most one row.")],
+            comment: "Which phone encryption key this database's numbers are stored with (as an HMAC, not the key).")
     }
 
     // MARK: - Building blocks

@@ -171,16 +171,36 @@ final class PhoneEncryptionTests: XCTestCase {
         }
     }
 
-    func testDecryptingWithAnotherKeyFails() throws {
+    /// The first key a database stores a number with is recorded (as an
+    /// HMAC); any other key is refused for writes, decryption and lookups,
+    /// instead of storing numbers nobody can find again.
+    func testAnotherKeyIsRefusedForWritesDecryptionAndLookups() throws {
         let conn = try F.schemaConnection(try makeDatabase())
-        let session = try F.session(conn, business: try F.business(conn), phone: "0701234567")
+        let business = try F.business(conn)
+        let session = try F.session(conn, business: business, phone: "0701234567")
+        XCTAssertEqual(try conn.execute("SELECT count(*) FROM phone_encryption_key_check").scalar(Int.self), 1)
         try conn.execute("SET app.phone_encryption_key = 'another-key'")
+        let attempts: [(String, [any PQParameter])] = [
+            ("INSERT INTO call_sessions (business_id, verification_id, customer_phone) VALUES ($1, $2, '0707654321')",
+             [business, try F.verification(conn)]),
+            ("SELECT decrypt_customer_phone(customer_phone) FROM call_sessions WHERE id = $1", [session]),
+            ("SELECT customer_phone_lookup_hash('0701234567')", []),
+        ]
+        for (sql, parameters) in attempts {
+            let error = assertSQLState(.invalidParameterValue, sql) { try conn.execute(sql, parameters) }
+            XCTAssertTrue(error?.message.contains("is not the key") ?? false, "\(String(describing: error))")
+        }
+        XCTAssertEqual(try conn.execute("SELECT count(*) FROM call_sessions").scalar(Int.self), 1)
+        // Without the record (the owner deleted it), the cipher itself still refuses another key.
+        try conn.execute("DELETE FROM phone_encryption_key_check")
         XCTAssertThrowsError(try conn.execute("SELECT decrypt_customer_phone(customer_phone) FROM call_sessions WHERE id = $1", [session])) { error in
             XCTAssertTrue((error as? PQError)?.message.contains("Wrong key") ?? false, "\(error)")
         }
-        // And the lookup hash under another key does not match.
-        XCTAssertEqual(try conn.execute(
-            "SELECT customer_phone_hash = customer_phone_lookup_hash('0701234567') FROM call_sessions WHERE id = $1", [session]).scalar(Bool.self), false)
+        // The right key still works, and records itself again.
+        try conn.execute("SET app.phone_encryption_key = '\(F.phoneKey)'")
+        XCTAssertEqual(try conn.execute("SELECT decrypt_customer_phone(customer_phone) FROM call_sessions WHERE id = $1", [session])
+            .scalar(String.self), "+46701234567")
+        XCTAssertEqual(try conn.execute("SELECT count(*) FROM phone_encryption_key_check").scalar(Int.self), 1)
     }
 
     func testTenantRoleWritesEncryptedPhonesButCannotDecryptOrLookUp() throws {
