@@ -172,7 +172,7 @@ public struct SchemaDiffer: Sendable {
         // An owner bypasses row-level security that is not forced, so a table
         // owned by a role its policies restrict is a hole, whatever the policies say.
         let restricted = Set(expected.policies.flatMap(\.roles))
-        if let owner = actual.owner, restricted.contains(owner), !expected.rowSecurity.forced {
+        if let owner = actual.owner, restricted.contains(owner), !actual.rowSecurity.forced {
             out.append(.changed(
                 object, .owner,
                 expected: "not \(restricted.sorted().joined(separator: " or ")) (the owner bypasses row-level security)",
