@@ -203,6 +203,65 @@ final class PhoneEncryptionTests: XCTestCase {
         XCTAssertEqual(try conn.execute("SELECT count(*) FROM phone_encryption_key_check").scalar(Int.self), 1)
     }
 
+    /// Two first writers with different keys: the second waits for the
+    /// first's record, then is refused if the first commits, or records its
+    /// own key if the first rolls back. Either way one key, and no number
+    /// stored under the other.
+    func testConcurrentFirstWritersWithDifferentKeysEndWithOneKey() throws {
+        for end in ["COMMIT", "ROLLBACK"] {
+            let database = try makeDatabase()
+            let conn = try F.schemaConnection(database)
+            let business = try F.business(conn)
+            let verification = try F.verification(conn)
+            let insert = "INSERT INTO call_sessions (business_id, verification_id, customer_phone) VALUES ($1, $2, '0701234567')"
+
+            let connA = try database.connect()
+            try connA.execute("SET app.phone_encryption_key = 'key-a'")
+            try connA.execute("BEGIN")
+            try connA.execute(insert, [business, verification])
+
+            let settings = database.settings
+            let applicationName = "key-b-\(UUID().uuidString.prefix(8))"
+            let result = EnforcementBox<EnforcementOutcome?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                defer { done.signal() }
+                do {
+                    let connB = try settings.connect(applicationName: applicationName)
+                    try connB.execute("SET app.phone_encryption_key = 'key-b'")
+                    try connB.execute(insert, [business, verification])
+                    result.update { $0 = .success }
+                } catch {
+                    let outcome = EnforcementOutcome(error)
+                    result.update { $0 = outcome }
+                }
+            }
+            thread.start()
+            var waiting = false
+            for _ in 0..<200 {
+                let count = try conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                    [applicationName]).scalar(Int.self)
+                if count == 1 { waiting = true; break }
+                Thread.sleep(forTimeInterval: 0.025)
+            }
+            XCTAssertTrue(waiting, "\(end): the second writer should wait for the first's key record")
+            try connA.execute(end)
+            XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "\(end): the second writer did not finish")
+            let outcome = try XCTUnwrap(result.get())
+            XCTAssertEqual(outcome.sqlState, end == "COMMIT" ? "22023" : nil, "\(end): \(outcome)")
+
+            let winner = end == "COMMIT" ? "key-a" : "key-b"
+            XCTAssertEqual(try conn.execute("SELECT count(*) FROM call_sessions").scalar(Int.self), 1, end)
+            XCTAssertEqual(try conn.execute(
+                "SELECT check_value = hmac('pgmigrate phone encryption key check', $1::text, 'sha256') FROM phone_encryption_key_check",
+                [winner]).scalar(Bool.self), true, end)
+            try conn.execute("SET app.phone_encryption_key = '\(winner)'")
+            XCTAssertEqual(try conn.execute("SELECT decrypt_customer_phone(customer_phone) FROM call_sessions").scalar(String.self),
+                           "+46701234567", end)
+        }
+    }
+
     func testTenantRoleWritesEncryptedPhonesButCannotDecryptOrLookUp() throws {
         let conn = try F.schemaConnection(try makeDatabase())
         let business = try F.business(conn)
