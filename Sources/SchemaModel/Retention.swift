@@ -184,14 +184,10 @@ public struct CustomerErasure: Hashable, Sendable {
     public var providerLogs: QualifiedName
     public var log: QualifiedName
     public var lookupHash: QualifiedName
-    /// Decrypts a stored number: when no session matches, one stored number
-    /// is decrypted to prove the key is the one the numbers were stored with.
-    public var decrypt: QualifiedName
 
     public init(
         schema: String, sessions: QualifiedName, responses: QualifiedName, events: QualifiedName,
-        archivedEvents: QualifiedName, providerLogs: QualifiedName, log: QualifiedName, lookupHash: QualifiedName,
-        decrypt: QualifiedName
+        archivedEvents: QualifiedName, providerLogs: QualifiedName, log: QualifiedName, lookupHash: QualifiedName
     ) {
         self.schema = schema
         self.sessions = sessions
@@ -201,7 +197,6 @@ public struct CustomerErasure: Hashable, Sendable {
         self.providerLogs = providerLogs
         self.log = log
         self.lookupHash = lookupHash
-        self.decrypt = decrypt
     }
 
     public var functionName: QualifiedName { QualifiedName(schema, "erase_customer_data") }
@@ -235,16 +230,7 @@ public struct CustomerErasure: Hashable, Sendable {
                     FROM (SELECT id FROM \(sessions.sql) WHERE customer_phone_hash = target FOR UPDATE) s;
                     sessions := pg_catalog.cardinality(ids);
                     IF sessions = 0 THEN
-                        -- A wrong key hashes to no one: before saying there is
-                        -- nothing to erase, prove the key opens a stored number.
-                        BEGIN
-                            PERFORM \(decrypt.sql)(s.customer_phone)
-                            FROM \(sessions.sql) s WHERE s.customer_phone IS NOT NULL LIMIT 1;
-                        EXCEPTION WHEN external_routine_invocation_exception THEN
-                            RAISE EXCEPTION 'the phone encryption key does not decrypt the stored phone numbers: with it, no customer can be found'
-                                USING ERRCODE = 'invalid_parameter_value',
-                                      HINT = 'use the key the numbers were stored with (app.phone_encryption_key)';
-                        END;
+                        -- (A wrong key never gets here: the lookup hash refuses it, 22023.)
                         responses := 0; events := 0; archived_events := 0; provider_logs := 0;
                         RETURN NEXT;
                         RETURN;

@@ -333,6 +333,16 @@ public struct PhoneProtection: Hashable, Sendable {
                     computed := \(crypto).hmac('pgmigrate phone encryption key check', key, 'sha256');
                     SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
                     IF recorded IS NULL THEN
+                        -- Numbers already stored (before the record, or after the owner
+                        -- removed it) must open with the key about to be recorded.
+                        BEGIN
+                            PERFORM \(crypto).pgp_sym_decrypt(pg_catalog.decode(t.\(col), 'base64'), key)
+                            FROM \(table.sql) t WHERE t.\(col) IS NOT NULL LIMIT 1;
+                        EXCEPTION WHEN external_routine_invocation_exception THEN
+                            RAISE EXCEPTION '\(keySetting) is not the key this database''s phone numbers are encrypted with (a stored number does not decrypt: %)', SQLERRM
+                                USING ERRCODE = 'invalid_parameter_value',
+                                      HINT = 'set the key the numbers were stored with';
+                        END;
                         -- The first key used becomes the database's key; a concurrent
                         -- first use with another key waits here and is then refused.
                         INSERT INTO \(keyCheckTable.sql) (check_value) VALUES (computed) ON CONFLICT DO NOTHING;

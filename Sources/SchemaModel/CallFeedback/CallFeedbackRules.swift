@@ -86,7 +86,7 @@ extension CallFeedbackSchema {
             erasure: CustomerErasure(
                 schema: schema, sessions: n.callSessions, responses: n.callResponses, events: n.callEvents,
                 archivedEvents: n.callEventsArchive, providerLogs: n.telephonyProviderLogs, log: n.erasureLog,
-                lookupHash: n.qualified("customer_phone_lookup_hash"), decrypt: n.qualified("decrypt_customer_phone")))
+                lookupHash: n.qualified("customer_phone_lookup_hash")))
     }
 
     /// Days after which transcripts are anonymised for long-term storage: the
