@@ -141,38 +141,14 @@ final class CallEventRulesTests: XCTestCase {
         try connA.execute("BEGIN")
         try F.event(connA, session: session, at: 20)
 
-        let settings = database.settings
-        let applicationName = "enforce-b-\(UUID().uuidString.prefix(8))"
-        let result = EnforcementBox<EnforcementOutcome?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            defer { done.signal() }
-            do {
-                let connB = try settings.connect(applicationName: applicationName)
-                try F.event(connB, session: session, at: 10)
-                result.update { $0 = .success }
-            } catch {
-                let outcome = EnforcementOutcome(error)
-                result.update { $0 = outcome }
-            }
-        }
-        thread.start()
+        let writerB = BlockedWriter(database.settings) { connB in try F.event(connB, session: session, at: 10) }
 
         // B must be waiting on A's lock, not finished.
-        var waiting = false
-        for _ in 0..<200 {
-            let count = try conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                [applicationName]).scalar(Int.self)
-            if count == 1 { waiting = true; break }
-            Thread.sleep(forTimeInterval: 0.025)
-        }
-        XCTAssertTrue(waiting, "connection B should wait for A's session lock")
-        XCTAssertNil(result.get(), "B must not finish while A's transaction is open")
+        XCTAssertTrue(try writerB.waitsOnALock(observer: conn), "connection B should wait for A's session lock")
+        XCTAssertNil(writerB.outcomeSoFar, "B must not finish while A's transaction is open")
 
         try connA.execute(end)
-        XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "B did not finish after A ended")
-        let outcome = try XCTUnwrap(result.get())
+        let outcome = try XCTUnwrap(writerB.outcome(), "B did not finish after A ended")
 
         let stored = try conn.execute(
             "SELECT extract(epoch FROM timestamp - \(F.baseTime))::int FROM call_events WHERE call_session_id = $1 ORDER BY timestamp",

@@ -1,4 +1,5 @@
 import Foundation
+import PGMigrateKit
 import PQClient
 import SchemaModel
 import XCTest
@@ -124,4 +125,47 @@ struct EnforcementOutcome: Sendable, Equatable {
     }
 
     var succeeded: Bool { sqlState == nil }
+}
+
+/// A write run on its own connection and thread, for tests in which it must
+/// wait for a lock that another connection holds.
+final class BlockedWriter: Sendable {
+    let applicationName = "blocked-\(UUID().uuidString.prefix(8))"
+    private let result = EnforcementBox<EnforcementOutcome?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ settings: ConnectionSettings, _ body: @escaping @Sendable (Connection) throws -> Void) {
+        let (name, result, done) = (applicationName, result, done)
+        Thread {
+            defer { done.signal() }
+            do {
+                try body(try settings.connect(applicationName: name))
+                result.update { $0 = .success }
+            } catch {
+                let outcome = EnforcementOutcome(error)
+                result.update { $0 = outcome }
+            }
+        }.start()
+    }
+
+    /// Whether the writer came to wait on a lock within 5 s, as `observer`
+    /// sees it in pg_stat_activity.
+    func waitsOnALock(observer: Connection) throws -> Bool {
+        for _ in 0..<200 {
+            let count = try observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                [applicationName]).scalar(Int.self)
+            if count == 1 { return true }
+            Thread.sleep(forTimeInterval: 0.025)
+        }
+        return false
+    }
+
+    /// The outcome so far: nil while the writer has not finished.
+    var outcomeSoFar: EnforcementOutcome? { result.get() }
+
+    /// Waits (up to 30 s) for the writer to finish; nil if it did not.
+    func outcome() -> EnforcementOutcome? {
+        done.wait(timeout: .now() + 30) == .success ? result.get() : nil
+    }
 }

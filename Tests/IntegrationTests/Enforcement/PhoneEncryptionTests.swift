@@ -220,35 +220,13 @@ final class PhoneEncryptionTests: XCTestCase {
             try connA.execute("BEGIN")
             try connA.execute(insert, [business, verification])
 
-            let settings = database.settings
-            let applicationName = "key-b-\(UUID().uuidString.prefix(8))"
-            let result = EnforcementBox<EnforcementOutcome?>(nil)
-            let done = DispatchSemaphore(value: 0)
-            let thread = Thread {
-                defer { done.signal() }
-                do {
-                    let connB = try settings.connect(applicationName: applicationName)
-                    try connB.execute("SET app.phone_encryption_key = 'key-b'")
-                    try connB.execute(insert, [business, verification])
-                    result.update { $0 = .success }
-                } catch {
-                    let outcome = EnforcementOutcome(error)
-                    result.update { $0 = outcome }
-                }
+            let writerB = BlockedWriter(database.settings) { connB in
+                try connB.execute("SET app.phone_encryption_key = 'key-b'")
+                try connB.execute(insert, [business, verification])
             }
-            thread.start()
-            var waiting = false
-            for _ in 0..<200 {
-                let count = try conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                    [applicationName]).scalar(Int.self)
-                if count == 1 { waiting = true; break }
-                Thread.sleep(forTimeInterval: 0.025)
-            }
-            XCTAssertTrue(waiting, "\(end): the second writer should wait for the first's key record")
+            XCTAssertTrue(try writerB.waitsOnALock(observer: conn), "\(end): the second writer should wait for the first's key record")
             try connA.execute(end)
-            XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "\(end): the second writer did not finish")
-            let outcome = try XCTUnwrap(result.get())
+            let outcome = try XCTUnwrap(writerB.outcome(), "\(end): the second writer did not finish")
             XCTAssertEqual(outcome.sqlState, end == "COMMIT" ? "22023" : nil, "\(end): \(outcome)")
 
             let winner = end == "COMMIT" ? "key-a" : "key-b"
