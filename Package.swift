@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The only C module: libpq, found through pkg-config.
@@ -23,6 +22,13 @@ let package = Package(
         ),
         // A thin, safe wrapper over libpq. Knows nothing about schemas.
         .target(name: "PQClient", dependencies: ["CLibPQ"]),
+        // The system's libcrypto (OpenSSL), which libpq links already: SHA-256
+        // for migration checksums without compiling a cryptography library.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
         // Pure values and SQL rendering. No database, no I/O.
         .target(name: "SchemaModel"),
         // Everything the CLI does, as a library the tests call directly.
@@ -31,7 +37,7 @@ let package = Package(
             dependencies: [
                 "PQClient",
                 "SchemaModel",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CLibCrypto",
             ]
         ),
         .executableTarget(

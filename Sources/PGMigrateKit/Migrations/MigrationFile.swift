@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// One versioned migration file, `NNNN_name.sql`, parsed and checksummed.
@@ -78,10 +77,7 @@ public struct MigrationFile: Sendable, Hashable {
 
     /// Lowercase hex SHA-256 of the contents after line-ending normalisation.
     public static func checksum(of bytes: [UInt8]) -> String {
-        SHA256.hash(data: normaliseLineEndings(bytes)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256.hex(normaliseLineEndings(bytes))
     }
 
     /// Parses a migration from its name and raw contents.
