@@ -5,7 +5,8 @@
 -- calls walk the status state machine and their events follow the rules.
 \set ON_ERROR_STOP on
 \set QUIET on
-SET app.phone_encryption_key = 'demo-key-not-for-production';
+-- The phone key comes in the connection's startup options (scripts/demo.sh sets
+-- PGOPTIONS), never as statement text: see the README's Keys section.
 
 INSERT INTO businesses (id) VALUES
     ('a0000000-0000-4000-8000-000000000000'),  -- business A

@@ -20,7 +20,7 @@ if [[ -z "$BIN" ]]; then
   BIN=$(swift build -c release --product pgmigrate --show-bin-path)/pgmigrate
   [[ -x "$BIN" ]] || swift build -c release --product pgmigrate >&2
 fi
-export PGMIGRATE_PHONE_ENCRYPTION_KEY=demo-key-not-for-production  # the key scripts/demo-data.sql uses
+export PGMIGRATE_PHONE_ENCRYPTION_KEY=demo-key-not-for-production  # the key the demo data is stored with
 BUSINESS_A=a0000000-0000-4000-8000-000000000000
 
 step() { printf '\n$ pgmigrate %s\n' "$*"; "$BIN" "$@"; }
@@ -35,7 +35,9 @@ step migrate
 step status
 step migrate
 
-sql "psql -f scripts/demo-data.sql   # 2 businesses, 4 calls aged 2 hours to 100 days" -o /dev/null -f scripts/demo-data.sql
+# The key travels in the connection's startup options (PGOPTIONS), never as statement text.
+PGOPTIONS="-c app.phone_encryption_key=$PGMIGRATE_PHONE_ENCRYPTION_KEY" \
+  sql "PGOPTIONS='-c app.phone_encryption_key=…' psql -f scripts/demo-data.sql   # 2 businesses, 4 calls aged 2 hours to 100 days" -o /dev/null -f scripts/demo-data.sql
 sql "psql -c \"SELECT business_id, status, created_at::date, left(customer_phone, 16) ... FROM call_sessions\"" \
   -c "SELECT business_id, status, created_at::date AS created, left(customer_phone, 16) || '…' AS customer_phone_encrypted,
              (SELECT count(*) FROM call_events e WHERE e.call_session_id = s.id) AS events

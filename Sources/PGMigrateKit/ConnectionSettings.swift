@@ -9,10 +9,23 @@ public struct ConnectionSettings: Sendable, Hashable {
     /// A URL or conninfo string; `nil` leaves everything to libpq's `PG*` variables.
     public let conninfo: String?
     public let source: Source
+    /// Settings sent in the startup packet of every connection made from
+    /// these settings (see `StartupSetting`): how secrets reach the server
+    /// without being statement text.
+    public private(set) var startupSettings: [StartupSetting] = []
 
     public init(conninfo: String?, source: Source) {
         self.conninfo = conninfo
         self.source = source
+    }
+
+    /// The same settings, with `setting` sent at connection start
+    /// (replacing an earlier value of the same name).
+    public func adding(_ setting: StartupSetting) -> ConnectionSettings {
+        var copy = self
+        copy.startupSettings.removeAll { $0.name == setting.name }
+        copy.startupSettings.append(setting)
+        return copy
     }
 
     public static func resolve(flag: String?, environment: [String: String]) -> ConnectionSettings {
@@ -26,7 +39,7 @@ public struct ConnectionSettings: Sendable, Hashable {
     /// Opens a connection; failures become a one-line `PGMigrateError` (exit 3).
     public func connect(applicationName: String = "pgmigrate") throws -> Connection {
         do {
-            return try Connection(conninfo, applicationName: applicationName)
+            return try Connection(conninfo, applicationName: applicationName, startupSettings: startupSettings)
         } catch let error as PQError where error.kind == .usage {
             // A malformed URL or key=value string: the user's input, not the server.
             throw PGMigrateError(.usage, "\(source.rawValue): \(error.message)", underlying: error)
@@ -39,6 +52,12 @@ public struct ConnectionSettings: Sendable, Hashable {
     /// URLs get a new path; conninfo strings a trailing `dbname=` (the last
     /// value of a keyword wins).
     public func withDatabase(_ name: String) -> ConnectionSettings {
+        var copy = withDatabaseName(name)
+        copy.startupSettings = startupSettings
+        return copy
+    }
+
+    private func withDatabaseName(_ name: String) -> ConnectionSettings {
         guard let conninfo, !conninfo.isEmpty else {
             return ConnectionSettings(conninfo: "dbname=\(Self.conninfoQuote(name))", source: source)
         }

@@ -33,7 +33,16 @@ public final class Connection {
     ///   `key=value` connection string; libpq parses both. Empty or `nil`
     ///   leaves everything to libpq's `PG*` environment variables.
     /// - Parameter applicationName: used unless the string or `PGAPPNAME` sets one.
-    public init(_ conninfo: String? = nil, applicationName: String = "pgmigrate") throws {
+    /// - Parameter startupSettings: server settings sent in the startup
+    ///   packet (libpq's `options=-c name=value`), after any `options` the
+    ///   connection string or `PGOPTIONS` carries. Unlike `SET` or
+    ///   `set_config(…)`, a value sent this way is never statement text: it
+    ///   appears in no server log line and in no `pg_stat_activity.query`,
+    ///   which is how secrets (the phone key) reach a session.
+    public init(
+        _ conninfo: String? = nil, applicationName: String = "pgmigrate",
+        startupSettings: [StartupSetting] = []
+    ) throws {
         let info = conninfo ?? ""
         if !info.isEmpty {
             try Self.validate(conninfo: info)
@@ -50,6 +59,13 @@ public final class Connection {
         if !info.isEmpty {
             keywords.append("dbname")
             values.append(info)
+        }
+        if !startupSettings.isEmpty {
+            // Later keywords win, so the caller's own options are repeated first.
+            let inherited = (info.isEmpty ? nil : Self.option("options", in: info))
+                ?? ProcessInfo.processInfo.environment["PGOPTIONS"] ?? ""
+            keywords.append("options")
+            values.append(StartupSetting.options(startupSettings, after: inherited))
         }
         let handle: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
@@ -88,6 +104,22 @@ public final class Connection {
             let reason = errorMessage.map { String(cString: $0) } ?? "cannot parse it"
             throw PQError(kind: .usage, message: "invalid connection string: " + PQError.oneLine(reason))
         }
+    }
+
+    /// The value of one keyword in a connection string or URL, as libpq parses it.
+    static func option(_ keyword: String, in conninfo: String) -> String? {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var index = 0
+        while let name = options[index].keyword {
+            if String(cString: name) == keyword { return options[index].val.map { String(cString: $0) } }
+            index += 1
+        }
+        return nil
     }
 
     // MARK: - Server facts

@@ -36,14 +36,14 @@ struct Drift: ParsableCommand {
         let check = DriftCheck(
             catalog: model.catalog, schema: model.schema, target: connection.settings,
             shadow: shadowURL.map { .existing(ConnectionSettings(conninfo: $0, source: .flag)) } ?? .temporary,
-            ignore: ignore.map(GlobPattern.init))
+            ignore: ignore.map(GlobPattern.init), secretSettings: [Eraser.keySetting])
         let interrupt = ShadowCleanupOnInterrupt()
         let report = try check.run()
         interrupt.cancel()
         if json {
             try Terminal.json(DriftJSON(report))
         } else if report.hasDrift {
-            Terminal.output(DriftText.render(report.changes))
+            Terminal.output(DriftText.render(report.changes, exposures: report.exposures))
         }
         if timings || ProcessInfo.processInfo.environment["PGMIGRATE_TIMINGS"] == "1" {
             Terminal.progress(report.timings.summary)
@@ -51,9 +51,10 @@ struct Drift: ParsableCommand {
         let ignored = report.ignored > 0 ? " (\(report.ignored) ignored)" : ""
         if report.hasDrift {
             let counts = DriftJSON.Summary(report.changes)
+            let security = report.exposures.isEmpty ? "" : ", \(report.exposures.count) security"
             Terminal.progress(
                 "drift: schema \(report.schema) in database \(report.database) differs from the model: "
-                    + "\(counts.missing) missing, \(counts.extra) extra, \(counts.changed) changed\(ignored)")
+                    + "\(counts.missing) missing, \(counts.extra) extra, \(counts.changed) changed\(security)\(ignored)")
             throw ExitCode(ExitStatus.differences.rawValue)
         }
         Terminal.progress("no drift: schema \(report.schema) in database \(report.database) matches the model\(ignored)")
@@ -88,7 +89,7 @@ final class ShadowCleanupOnInterrupt {
 
 /// The human report, pgTAP-style: Missing, Extra, Changed, grouped by object.
 enum DriftText {
-    static func render(_ changes: [SchemaChange]) -> String {
+    static func render(_ changes: [SchemaChange], exposures: [SecretExposure] = []) -> String {
         var missing: [String] = []
         var extra: [String] = []
         var changed: [(SchemaObject, [String])] = []
@@ -112,6 +113,9 @@ enum DriftText {
         if !extra.isEmpty { sections.append("Extra (in the database, not in the model):\n" + extra.joined(separator: "\n")) }
         if !changed.isEmpty {
             sections.append("Changed:\n" + changed.map { "  \($0.0)\n" + $0.1.joined(separator: "\n") }.joined(separator: "\n"))
+        }
+        if !exposures.isEmpty {
+            sections.append("Security (secrets other roles can read):\n" + exposures.map { "  \($0)" }.joined(separator: "\n"))
         }
         return sections.joined(separator: "\n\n")
     }
@@ -148,8 +152,11 @@ struct DriftJSON: Encodable {
     let summary: Summary
     let ignored: Int
     let timingsMs: DriftTimings
+    /// Secret settings stored where other roles can read them.
+    let security: [SecretExposure]
 
     init(_ report: DriftReport) {
+        security = report.exposures
         drift = report.hasDrift
         schema = report.schema
         database = report.database

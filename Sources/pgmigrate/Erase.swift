@@ -8,8 +8,9 @@ struct Erase: ParsableCommand {
         abstract: "Erase one customer's personal data (GDPR Article 17), found by phone number.",
         discussion: """
             The number may be written as +46…, 0046… or 0…, with spaces or hyphens. The phone
-            encryption key comes from \(Eraser.keyEnvironmentVariable), or from the role's
-            app.phone_encryption_key setting; it is never printed. One transaction; idempotent.
+            encryption key comes from \(Eraser.keyEnvironmentVariable); it is sent in the
+            connection's startup options, never as statement text, and never printed.
+            One transaction; idempotent.
 
             Erased: \(CustomerErasure.erased.joined(separator: "; ")).
             Kept: \(CustomerErasure.kept.joined(separator: "; ")).

@@ -121,6 +121,22 @@ public struct DriftTimings: Sendable, Hashable, Codable {
     }
 }
 
+/// A secret setting stored where other roles can read it: in
+/// `pg_db_role_setting` (`ALTER ROLE … SET`, `ALTER DATABASE … SET`), which
+/// any role may select from, or in the server's configuration files, whose
+/// values every session inherits and may `SHOW`.
+public struct SecretExposure: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The setting, e.g. `app.phone_encryption_key` (never its value).
+    public var setting: String
+    /// Where it is stored: `ALTER ROLE app SET`, `ALTER DATABASE db SET`,
+    /// `ALTER ROLE app IN DATABASE db SET`, or `configuration file`.
+    public var place: String
+
+    public var description: String {
+        "\(setting) is stored by \(place): any role can read it there; give it in the connection's startup options instead (see README, Keys)"
+    }
+}
+
 /// The outcome of a drift check.
 public struct DriftReport: Sendable {
     public var schema: String
@@ -130,8 +146,45 @@ public struct DriftReport: Sendable {
     /// How many differences `--ignore` patterns dropped.
     public var ignored: Int
     public var timings: DriftTimings
+    /// Secret settings found where other roles can read them (not subject to `--ignore`).
+    public var exposures: [SecretExposure] = []
 
-    public var hasDrift: Bool { !changes.isEmpty }
+    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty }
+}
+
+/// Finds secret settings stored where other roles can read them.
+enum SecretSettingsCheck {
+    static func exposures(of settings: [String], on connection: Connection) throws -> [SecretExposure] {
+        guard !settings.isEmpty else { return [] }
+        let rows: QueryResult
+        do {
+            rows = try connection.execute(
+                """
+                SELECT n.setting, CASE
+                         WHEN s.setrole = 0 THEN 'ALTER DATABASE ' || pg_catalog.quote_ident(d.datname) || ' SET'
+                         WHEN s.setdatabase = 0 THEN 'ALTER ROLE ' || pg_catalog.quote_ident(r.rolname) || ' SET'
+                         ELSE 'ALTER ROLE ' || pg_catalog.quote_ident(r.rolname) || ' IN DATABASE '
+                              || pg_catalog.quote_ident(d.datname) || ' SET'
+                       END AS place
+                  FROM pg_catalog.pg_db_role_setting s
+                  LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+                  LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+                  CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(entry)
+                  JOIN pg_catalog.unnest(pg_catalog.string_to_array($1, ',')) AS n(setting)
+                    ON pg_catalog.split_part(c.entry, '=', 1) = n.setting
+                UNION ALL
+                SELECT f.name, 'configuration file ' || f.sourcefile
+                  FROM pg_catalog.pg_settings f
+                 WHERE f.name = ANY (pg_catalog.string_to_array($1, ',')) AND f.source = 'configuration file'
+                 ORDER BY 1, 2
+                """, [settings.joined(separator: ",")])
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "drift: reading pg_db_role_setting")
+        }
+        return try rows.rows.map { row in
+            SecretExposure(setting: try row.decode("setting"), place: try row.decode("place"))
+        }
+    }
 }
 
 /// `pgmigrate drift`: builds the desired schema in a shadow database, reads
@@ -145,11 +198,15 @@ public struct DriftCheck: Sendable {
     public var shadow: ShadowLocation
     public var builder: ShadowBuilder
     public var ignore: [GlobPattern]
+    /// Settings that hold secrets (the phone key): reported when stored
+    /// where other roles can read them.
+    public var secretSettings: [String]
 
     public init(
         catalog: Catalog, schema: String, target: ConnectionSettings, shadow: ShadowLocation = .temporary,
-        builder: ShadowBuilder? = nil, ignore: [GlobPattern] = []
+        builder: ShadowBuilder? = nil, ignore: [GlobPattern] = [], secretSettings: [String] = []
     ) {
+        self.secretSettings = secretSettings
         self.catalog = catalog
         self.schema = schema
         self.target = target
@@ -180,9 +237,11 @@ public struct DriftCheck: Sendable {
 
         let all = measure(\.diff) { SchemaDiffer().diff(desired: desired, actual: actual) }
         let kept = all.filter { !$0.isIgnored(by: ignore) }
+        let exposures = try SecretSettingsCheck.exposures(of: secretSettings, on: live)
         timings.total = milliseconds(clock.now - start)
         return DriftReport(
-            schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings)
+            schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings,
+            exposures: exposures)
     }
 
     private func buildShadow(

@@ -25,17 +25,20 @@ public struct Eraser {
         self.erasure = erasure
     }
 
+    /// The server setting that holds the phone encryption key.
+    public static let keySetting = "app.phone_encryption_key"
+
     /// Erases (or, with `dryRun`, counts and rolls back). The key, when
-    /// given, is sent as a parameter and set for this transaction only; the
-    /// phone number is never printed.
+    /// given, travels only in the connection's startup packet (never as
+    /// statement text or a bound parameter, which `log_statement` would
+    /// log); the phone number is never printed.
     public func erase(phone: String, key: String?, dryRun: Bool) throws -> Report {
+        var settings = self.settings
+        if let key, !key.isEmpty { settings = settings.adding(StartupSetting(Self.keySetting, key)) }
         let connection = try settings.connect(applicationName: "pgmigrate erase")
         do {
             try connection.executeScript("BEGIN")
             defer { if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") } }
-            if let key, !key.isEmpty {
-                try connection.execute("SELECT pg_catalog.set_config('app.phone_encryption_key', $1, true)", [key])
-            }
             let row = try connection.execute(
                 "SELECT sessions, responses, events, archived_events, provider_logs FROM \(erasure.functionName.sql)($1)",
                 [phone]
@@ -54,12 +57,12 @@ public struct Eraser {
             case .invalidParameterValue?:
                 throw PGMigrateError(
                     .usage,
-                    "erase: \(Self.keyEnvironmentVariable) (or app.phone_encryption_key) is not the key the phone numbers were stored with; nothing erased",
+                    "erase: \(Self.keyEnvironmentVariable) is not the key the phone numbers were stored with; nothing erased",
                     underlying: error)
             case SQLState("55000")?:
                 throw PGMigrateError(
                     .usage,
-                    "erase: no phone encryption key: set \(Self.keyEnvironmentVariable) (or app.phone_encryption_key for the role)",
+                    "erase: no phone encryption key: set \(Self.keyEnvironmentVariable)",
                     underlying: error)
             default:
                 throw PGMigrateError.from(error, while: "erase", using: erasure.functionName.description)
