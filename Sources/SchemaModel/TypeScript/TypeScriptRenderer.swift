@@ -322,7 +322,30 @@ public struct TypeScriptRenderer: Sendable {
         table.grants.reduce(into: Set<TableGrant.Privilege>()) { $0.formUnion($1.privileges) }
     }
 
-    /// What one column is in each of the three types.
+    /// Whether a column must, may or may not be given in an Insert or Update type.
+    public enum Presence: String, Hashable, Sendable { case required, optional, absent }
+
+    /// What one column is in each of the three types of its table.
+    public struct ColumnTypes: Hashable, Sendable {
+        public var column: String
+        public var row: String
+        public var insert: Presence
+        public var insertType: String
+        public var update: Presence
+        public var updateType: String
+    }
+
+    /// How each column of `table` is typed in its Row, Insert and Update
+    /// (what the module renders, for tests that hold it against a database).
+    public func columnTypes(of table: Table) throws -> [ColumnTypes] {
+        try fields(of: table).map {
+            ColumnTypes(
+                column: $0.column.name, row: $0.rowType, insert: $0.insert, insertType: $0.insertType,
+                update: $0.update, updateType: $0.updateType)
+        }
+    }
+
+    /// What one column is in each of the three types, with the notes its doc comments get.
     private struct Field {
         var column: Column
         var rowType: String
@@ -334,8 +357,6 @@ public struct TypeScriptRenderer: Sendable {
         var updateType: String
         var updateNote: String?
     }
-
-    private enum Presence { case required, optional, absent }
 
     private func fields(of table: Table) throws -> [Field] {
         let primaryKey = Set(table.primaryKey?.columns ?? [])
