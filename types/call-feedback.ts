@@ -301,7 +301,7 @@ export interface CallSessionsRow {
 /**
  * An individual AI-powered call session.
  *
- * What `INSERT INTO public.call_sessions` accepts: optional fields take their default or are filled in by a trigger. Never given: `customer_phone_hash` (typed `never`).
+ * What `INSERT INTO public.call_sessions` accepts: an optional field left out takes its default, NULL, or what a trigger fills in. Never given: `customer_phone_hash` (typed `never`).
  */
 export interface CallSessionsInsert {
   /**
@@ -527,7 +527,7 @@ export interface QuestionConfigurationsRow {
 /**
  * Business-defined questions with frequency and targeting settings.
  *
- * What `INSERT INTO public.question_configurations` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.question_configurations` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface QuestionConfigurationsInsert {
   /**
@@ -683,7 +683,7 @@ export interface CallEventsRow {
 /**
  * Log of events during a call's lifecycle.
  *
- * What `INSERT INTO public.call_events` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.call_events` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface CallEventsInsert {
   /**
@@ -850,7 +850,7 @@ export interface CallResponsesRow {
 /**
  * Customer responses to specific questions.
  *
- * What `INSERT INTO public.call_responses` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.call_responses` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface CallResponsesInsert {
   /**
@@ -1004,7 +1004,7 @@ export interface QuestionSelectionLogsRow {
 /**
  * Decisions of the question selection algorithm.
  *
- * What `INSERT INTO public.question_selection_logs` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.question_selection_logs` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface QuestionSelectionLogsInsert {
   /**
@@ -1159,7 +1159,7 @@ export interface TelephonyProviderLogsRow {
 /**
  * Telephony provider interactions and metrics.
  *
- * What `INSERT INTO public.telephony_provider_logs` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.telephony_provider_logs` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface TelephonyProviderLogsInsert {
   /**
@@ -1310,7 +1310,7 @@ export interface CallEventsArchiveRow {
 /**
  * Call events older than 90 days, moved here by retention; same access rules as call_events.
  *
- * What `INSERT INTO public.call_events_archive` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.call_events_archive` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface CallEventsArchiveInsert {
   /** Primary key. */
@@ -1431,7 +1431,7 @@ export interface GdprErasureLogRow {
 /**
  * Audit of GDPR Article 17 erasures (counts only).
  *
- * What `INSERT INTO public.gdpr_erasure_log` accepts: optional fields take their default or are filled in by a trigger.
+ * What `INSERT INTO public.gdpr_erasure_log` accepts: an optional field left out takes its default, NULL, or what a trigger fills in.
  */
 export interface GdprErasureLogInsert {
   /**

@@ -463,7 +463,7 @@ public struct TypeScriptRenderer: Sendable {
             let absent = fields.filter { $0.insert == .absent }.map { "`\($0.column.name)`" }
             module.blank()
             module.doc(comment + [
-                "What `INSERT INTO \(table.name)` accepts: optional fields take their default or are filled in by a trigger."
+                "What `INSERT INTO \(table.name)` accepts: an optional field left out takes its default, NULL, or what a trigger fills in."
                     + (absent.isEmpty ? "" : " Never given: \(absent.joined(separator: ", ")) (typed `never`)."),
             ])
             module.line("export interface \(base)Insert {")
