@@ -27,6 +27,10 @@ swift test --skip-build "$@"
 echo "== pgmigrate generate --check --replay (sql/ matches the model, and replaying it gives the model)" >&2
 .build/debug/pgmigrate generate --check --replay
 
+echo "== TypeScript types (types/call-feedback.ts matches the model; tsc --strict compiles it and the type tests)" >&2
+.build/debug/pgmigrate typescript --check --out types/call-feedback.ts
+scripts/typescript-check.sh
+
 echo "== scripts/demo.sh (the main job, on an empty database pgmigrate_demo, with the debug build)" >&2
 if [[ ! "$DATABASE_URL" =~ ^postgres(ql)?:// ]]; then
   echo "skipped: DATABASE_URL is not a postgres:// URL, so the demo database's URL cannot be derived" >&2
