@@ -195,6 +195,14 @@ final class LintTests: XCTestCase {
         XCTAssertEqual(first?["link"] as? String, "README.md#lint")
     }
 
+    func testTheReadmeListsEveryRuleWithItsLevel() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for rule in LintRules.all {
+            XCTAssertTrue(readme.contains("| `\(rule.id)` | \(rule.level.rawValue) |"), "README.md#lint does not list \(rule.id) as \(rule.level)")
+        }
+    }
+
     func testRuleIdsAreUniqueAndUseTheSharedHazardNames() {
         XCTAssertEqual(Set(LintRules.all.map(\.id)).count, LintRules.all.count)
         for rule in LintRules.all {

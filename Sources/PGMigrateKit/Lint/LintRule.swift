@@ -134,7 +134,7 @@ public enum LintRules {
 
     // --trace: what the statements did on a scratch copy of the schema.
     public static let traceLock = LintRule(
-        "trace-lock", .note, [.accessExclusiveLock],
+        "trace-lock", .note, [],
         "the statement took a lock on a table or index that existed before the file that blocks writes (or reads) of it until the transaction ends",
         traced: true)
     public static let traceWeakLock = LintRule(

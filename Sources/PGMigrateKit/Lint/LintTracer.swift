@@ -187,7 +187,17 @@ public struct LintTracer {
                 current = after
                 if wrap { _ = try connection.executeScript("COMMIT") }
             }
-            if file.transactional { _ = try connection.executeScript("COMMIT") }
+            if file.transactional {
+                do {
+                    _ = try connection.executeScript("COMMIT")
+                } catch let error as PQError where error.kind != .connection && !file.statements.isEmpty {
+                    let last = file.statements.count - 1
+                    // A deferred constraint fails at commit: name the last statement.
+                    if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") }
+                    file.add(LintRules.traceError, "\(error.sqlState?.rawValue ?? "?????"): \(error.message) (at commit; the file's transaction is rolled back)", statement: last, offset: nil)
+                    return true
+                }
+            }
             return false
         } catch let error as PQError {
             if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") }
