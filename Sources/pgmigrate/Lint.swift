@@ -33,6 +33,7 @@ struct Lint: ParsableCommand {
     @Option(help: ArgumentHelp("lock_timeout for --trace, in seconds (as migrate).", valueName: "seconds")) var lockTimeout: Double = 5
     @Option(help: ArgumentHelp("statement_timeout for --trace in seconds; 0 means none.", valueName: "seconds")) var statementTimeout: Double = 0
     @Flag(help: "Print the rules (id, level, hazards, why) and exit.") var listRules = false
+    @Flag(help: "Print the time spent reading and linting (also PGMIGRATE_TIMINGS=1).") var timings = false
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -66,7 +67,12 @@ struct Lint: ParsableCommand {
         if trace || connection.databaseURL != nil || !(environment["DATABASE_URL"] ?? "").isEmpty {
             request.settings = connection.settings
         }
+        let start = DispatchTime.now().uptimeNanoseconds
         let report = try LintRun.run(request, note: Terminal.progress)
+        if timings || environment["PGMIGRATE_TIMINGS"] == "1" {
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+            Terminal.progress(String(format: "timings: lint %.1f ms (reading, splitting, linting%@)", elapsed, trace ? ", tracing" : ""))
+        }
         switch json ? .json : format {
         case .json: try Terminal.json(report)
         case .github: if !report.findings.isEmpty { Terminal.output(report.githubStyle) }

@@ -54,22 +54,27 @@ struct ParsedLintFile: Sendable {
     /// The column of each statement's first token: found on its line, after
     /// the previous statement when that one started on the same line.
     static func columns(of statements: [SQLStatement], in text: String) -> [Int] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Byte-wise: grapheme-aware String splitting is far too slow here.
+        let bytes = Array(text.utf8)
+        var lineStarts = [0]
+        for (k, b) in bytes.enumerated() where b == 10 { lineStarts.append(k + 1) }
         var columns: [Int] = []
         var previousLine = 0
         var searchFrom = 0
         for statement in statements {
-            guard statement.line >= 1, statement.line <= lines.count else { columns.append(1); continue }
-            let line = Array(lines[statement.line - 1].unicodeScalars)
-            if statement.line != previousLine { searchFrom = 0 }
-            let head = Array((statement.text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").unicodeScalars)
+            guard statement.line >= 1, statement.line <= lineStarts.count else { columns.append(1); continue }
+            let lineStart = lineStarts[statement.line - 1]
+            let lineEnd = statement.line < lineStarts.count ? lineStarts[statement.line] - 1 : bytes.count
+            if statement.line != previousLine { searchFrom = lineStart }
+            let head = Array(statement.text.utf8.prefix { $0 != 10 })
             var found = searchFrom
             var k = searchFrom
-            while k + head.count <= line.count {
-                if line[k..<(k + head.count)].elementsEqual(head) { found = k; break }
+            while k + head.count <= lineEnd {
+                if bytes[k..<(k + head.count)].elementsEqual(head) { found = k; break }
                 k += 1
             }
-            columns.append(found + 1)
+            // Characters (scalars) before it: bytes that do not continue a UTF-8 sequence.
+            columns.append(bytes[lineStart..<found].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 })
             searchFrom = found + head.count
             previousLine = statement.line
         }
