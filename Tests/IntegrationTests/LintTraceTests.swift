@@ -125,6 +125,12 @@ final class LintTraceTests: XCTestCase {
         let noServer = try pgmigrate(["lint", "--dir", dir.path, "--trace", "--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"], environment: env)
         XCTAssertEqual(noServer.status, 3, noServer.stderr)
 
+        // A database named but not reachable: every file, said on stderr.
+        let unreachable = try pgmigrate(["lint", "--dir", dir.path, "--json", "--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"], environment: env)
+        XCTAssertEqual(unreachable.status, 1, unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("no database reachable"), unreachable.stderr)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(unreachable.stdout.utf8)) as? [String: Any])?["selection"] as? String, "all")
+
         let rules = try pgmigrate(["lint", "--list-rules", "--json"], environment: env)
         XCTAssertEqual(rules.status, 0, rules.stderr)
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(rules.stdout.utf8)) as? [[String: Any]])?.count, LintRules.all.count)

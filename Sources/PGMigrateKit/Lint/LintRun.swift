@@ -111,9 +111,10 @@ public enum LintRun {
                 } else {
                     appliedVersions = []
                 }
+            } catch let error as PGMigrateError where error.status == .connection && !request.trace {
+                note("lint: no database reachable (\(error.message.split(separator: "\n").first ?? "")); linting every file without it")
             } catch let error as PQError {
-                if request.trace { throw PGMigrateError.from(error, while: "connecting for --trace") }
-                note("lint: no database reachable (\(error.message.split(separator: "\n").first ?? "")); linting without it")
+                throw PGMigrateError.from(error, while: "reading the migration ledger")
             }
         }
         let serverVersion = version ?? Linter.defaultServerVersion
