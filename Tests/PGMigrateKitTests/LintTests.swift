@@ -82,6 +82,20 @@ final class LintTests: XCTestCase {
         }
     }
 
+    /// The static rewrite rules agree with what the server did (the trace
+    /// expectations, themselves checked against a server by LintTraceTests):
+    /// a case expects a table rewrite from the trace exactly when the static
+    /// lint says it rewrites (or truncates).
+    func testStaticRewriteFindingsAgreeWithTheTracedRewrites() throws {
+        for corpusCase in try LintCorpusCase.all() where corpusCase.pgVersion == Linter.defaultServerVersion {
+            let staticRewrite = corpusCase.expected.contains { $0.hasSuffix(" rewriting-type-change") || $0.hasSuffix(" volatile-default") || $0.hasSuffix(" truncate") }
+            let tracedRewrite = corpusCase.expectedTrace.contains { $0.rule == "trace-rewrite" && $0.detail.hasPrefix("table ") }
+            let failsFirst = corpusCase.expectedTrace.contains { $0.rule == "trace-error" }
+            if failsFirst { continue }
+            XCTAssertEqual(staticRewrite, tracedRewrite, corpusCase.path)
+        }
+    }
+
     func testTheReleasedInitialSchemaLintsCleanWithoutIgnoreComments() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sql/0001_initial_schema.sql").path
