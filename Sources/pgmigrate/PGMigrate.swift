@@ -16,7 +16,7 @@ struct PGMigrate: ParsableCommand {
         version: PGMigrateVersion.current,
         subcommands: [
             Ping.self, Migrate.self, Status.self, Plan.self, Baseline.self, Rollback.self, Repair.self,
-            Drift.self, Schema.self, Generate.self, Purge.self, Erase.self, TypeScript.self,
+            Drift.self, Schema.self, Generate.self, Lint.self, Purge.self, Erase.self, TypeScript.self,
         ]
     )
 

@@ -6,7 +6,9 @@ import Foundation
 /// - the version is the leading integer (ordered numerically; `0001` and `1`
 ///   are the same version, so both in one directory is an error);
 /// - header directives are `-- pgmigrate: <directive>` comment lines before
-///   the first statement; the only one is `no-transaction`;
+///   the first statement: `no-transaction`; `lint-ignore RULE[, RULE]` and
+///   `lint-ignore-file RULE` are read by `pgmigrate lint` (accepted here,
+///   checked there);
 /// - a line `-- pgmigrate: down` splits the file: statements above it are
 ///   the up part, statements below it the down part (used by `rollback`).
 public struct MigrationFile: Sendable, Hashable {
@@ -114,8 +116,10 @@ public struct MigrationFile: Sendable, Hashable {
                     throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): `-- pgmigrate: down` must be on a line of its own")
                 }
                 down = directive
+            case _ where Self.isLintDirective(directive.name):
+                continue
             default:
-                throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): unknown directive `-- pgmigrate: \(directive.name)` (known: no-transaction, down)")
+                throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): unknown directive `-- pgmigrate: \(directive.name)` (known: no-transaction, down, lint-ignore, lint-ignore-file)")
             }
         }
         var up = scanned.statements
@@ -144,6 +148,16 @@ public struct MigrationFile: Sendable, Hashable {
         self.transactional = transactional
         self.upStatements = up
         self.downStatements = downStatements
+    }
+
+    /// `lint-ignore RULE…` or `lint-ignore-file RULE…`: suppressions for
+    /// `pgmigrate lint`, which checks their rule names and placement.
+    public static func isLintDirective(_ name: String) -> Bool {
+        for prefix in ["lint-ignore-file", "lint-ignore"] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            if rest.isEmpty || rest.first == " " || rest.first == "\t" { return true }
+        }
+        return false
     }
 
     /// Whether a statement begins, ends or aborts a transaction (which would

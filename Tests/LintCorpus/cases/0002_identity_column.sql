@@ -1,0 +1,9 @@
+ALTER TABLE public.orders ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+
+-- expect: 1 volatile-default
+-- expect-trace: 1 trace-lock AccessExclusiveLock on table public.orders
+-- expect-trace: 1 trace-lock AccessExclusiveLock on index public.orders_pkey
+-- expect-trace: 1 trace-lock AccessExclusiveLock on index public.orders_account_id
+-- expect-trace: 1 trace-rewrite table public.orders rewritten
+-- expect-trace: 1 trace-rewrite index public.orders_pkey rewritten
+-- expect-trace: 1 trace-rewrite index public.orders_account_id rewritten

@@ -1,0 +1,2 @@
+-- pgmigrate: no-transaction
+REINDEX INDEX CONCURRENTLY public.accounts_email;

@@ -1,0 +1,9 @@
+TRUNCATE public.orders;
+
+-- expect: 1 truncate
+-- expect-trace: 1 trace-lock AccessExclusiveLock on table public.orders
+-- expect-trace: 1 trace-lock AccessExclusiveLock on index public.orders_pkey
+-- expect-trace: 1 trace-lock AccessExclusiveLock on index public.orders_account_id
+-- expect-trace: 1 trace-rewrite table public.orders rewritten
+-- expect-trace: 1 trace-rewrite index public.orders_pkey rewritten
+-- expect-trace: 1 trace-rewrite index public.orders_account_id rewritten

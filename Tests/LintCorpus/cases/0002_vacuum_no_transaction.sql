@@ -1,0 +1,2 @@
+-- pgmigrate: no-transaction
+VACUUM (ANALYZE) public.orders;
