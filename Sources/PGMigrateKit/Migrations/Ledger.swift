@@ -1,4 +1,5 @@
 import Foundation
+import SchemaModel
 import PQClient
 
 /// One row of `pgmigrate.schema_migrations`.
@@ -24,7 +25,7 @@ public struct LedgerEntry: Codable, Sendable, Hashable {
     /// For dirty rows: the error that stopped it (or that it was interrupted).
     public let failure: String?
 
-    public var identifier: String { String(format: "%04lld", version) + "_" + name }
+    public var identifier: String { MigrationFileName.identifier(version: version, name: name) }
 }
 
 /// The migration ledger: schema `pgmigrate`, table `schema_migrations`.

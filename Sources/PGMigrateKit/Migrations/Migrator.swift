@@ -1,5 +1,6 @@
 import Foundation
 import PQClient
+import SchemaModel
 
 /// Applies a directory of versioned migrations to one database.
 ///
@@ -143,7 +144,7 @@ public final class Migrator {
             try Ledger.ensure(connection)
             let entries = try Ledger.entries(connection)
             guard entries.isEmpty else {
-                throw PGMigrateError(.refused, "cannot baseline: the ledger already has \(entries.count) migration(s), the newest \(entries.last?.identifier ?? "?")")
+                throw PGMigrateError(.ledgerNotEmpty, "cannot baseline: the ledger already has \(entries.count) migration(s), the newest \(entries.last?.identifier ?? "?")")
             }
             try connection.transaction { connection in
                 for file in files { try Ledger.insert(connection, file, state: .baselined, executionMs: 0) }
@@ -165,19 +166,19 @@ public final class Migrator {
                 throw Self.dirtyRefusal(dirty)
             }
             guard let last = entries.last else {
-                throw PGMigrateError(.refused, "nothing to roll back: no migration has been applied")
+                throw PGMigrateError(.wrongLedgerState, "nothing to roll back: no migration has been applied")
             }
             guard last.state == .applied else {
-                throw PGMigrateError(.refused, "cannot roll back \(last.identifier): it was baselined, not applied by pgmigrate")
+                throw PGMigrateError(.wrongLedgerState, "cannot roll back \(last.identifier): it was baselined, not applied by pgmigrate")
             }
             guard let file = files.first(where: { $0.version == last.version }) else {
-                throw PGMigrateError(.refused, "cannot roll back \(last.identifier): its file is missing from \(directory.relativePath)")
+                throw PGMigrateError(.missingFile, "cannot roll back \(last.identifier): its file is missing from \(directory.relativePath)")
             }
             guard file.checksum == last.checksum else {
-                throw PGMigrateError(.refused, "cannot roll back: \(file.path) was edited after it was applied (checksum differs from the ledger)")
+                throw PGMigrateError(.editedFile, "cannot roll back: \(file.path) was edited after it was applied (checksum differs from the ledger)")
             }
             guard let down = file.downStatements else {
-                throw PGMigrateError(.refused, "cannot roll back \(file.identifier): \(file.path) has no `-- pgmigrate: down` part")
+                throw PGMigrateError(.noDownPart, "cannot roll back \(file.identifier): \(file.path) has no `-- pgmigrate: down` part")
             }
             let milliseconds: Int64
             if file.transactional {
@@ -210,32 +211,32 @@ public final class Migrator {
         return try withLock(progress: { _ in }) { connection in
             let entries = try Ledger.entries(connection)
             guard let entry = entries.first(where: { $0.version == version }) else {
-                throw PGMigrateError(.refused, "cannot repair version \(version): the ledger has no such migration")
+                throw PGMigrateError(.wrongLedgerState, "cannot repair version \(version): the ledger has no such migration")
             }
             let file = files.first(where: { $0.version == version })
             return try database("repairing \(entry.identifier)") {
                 switch action {
                 case .markApplied:
                     guard entry.state == .dirty else {
-                        throw PGMigrateError(.refused, "cannot mark \(entry.identifier) applied: it is \(entry.state.rawValue), not dirty")
+                        throw PGMigrateError(.wrongLedgerState, "cannot mark \(entry.identifier) applied: it is \(entry.state.rawValue), not dirty")
                     }
                     guard let file else {
-                        throw PGMigrateError(.refused, "cannot mark \(entry.identifier) applied: its file is missing")
+                        throw PGMigrateError(.missingFile, "cannot mark \(entry.identifier) applied: its file is missing")
                     }
                     try Ledger.markApplied(connection, version: version, checksum: file.checksum, executionMs: nil)
                     return "marked \(entry.identifier) applied"
                 case .forget:
                     guard entry.state == .dirty else {
-                        throw PGMigrateError(.refused, "cannot forget \(entry.identifier): it is \(entry.state.rawValue), not dirty (use rollback to undo an applied migration)")
+                        throw PGMigrateError(.wrongLedgerState, "cannot forget \(entry.identifier): it is \(entry.state.rawValue), not dirty (use rollback to undo an applied migration)")
                     }
                     try Ledger.delete(connection, version: version)
                     return "forgot \(entry.identifier): the next migrate runs it again"
                 case .acceptChecksum:
                     guard entry.state != .dirty else {
-                        throw PGMigrateError(.refused, "cannot accept the checksum of \(entry.identifier): it is dirty; use --mark-applied or --forget")
+                        throw PGMigrateError(.dirtyLedger, "cannot accept the checksum of \(entry.identifier): it is dirty; use --mark-applied or --forget")
                     }
                     guard let file else {
-                        throw PGMigrateError(.refused, "cannot accept the checksum of \(entry.identifier): its file is missing")
+                        throw PGMigrateError(.missingFile, "cannot accept the checksum of \(entry.identifier): its file is missing")
                     }
                     try Ledger.updateChecksum(connection, version: version, checksum: file.checksum)
                     return "accepted the current checksum of \(file.path)"
@@ -260,25 +261,25 @@ public final class Migrator {
                     progress(.missingFile(entry))
                     continue
                 }
-                throw PGMigrateError(.refused, "applied migration \(entry.identifier) has no file in \(directory.relativePath); restore it (or pass --allow-missing)")
+                throw PGMigrateError(.missingFile, "applied migration \(entry.identifier) has no file in \(directory.relativePath); restore it (or pass --allow-missing)")
             }
             guard file.name == entry.name else {
-                throw PGMigrateError(.refused, "\(file.path): version \(entry.version) was applied as \(entry.identifier); a renamed applied migration is refused, nothing applied")
+                throw PGMigrateError(.renamedFile, "\(file.path): version \(entry.version) was applied as \(entry.identifier); a renamed applied migration is refused, nothing applied")
             }
             guard file.checksum == entry.checksum else {
-                throw PGMigrateError(.refused, "\(file.path) was edited after it was applied (its checksum differs from the ledger's); nothing applied. Restore it, or accept the edit with `pgmigrate repair \(entry.version) --accept-checksum`")
+                throw PGMigrateError(.editedFile, "\(file.path) was edited after it was applied (its checksum differs from the ledger's); nothing applied. Restore it, or accept the edit with `pgmigrate repair \(entry.version) --accept-checksum`")
             }
         }
         let applied = Set(entries.map(\.version))
         let pending = files.filter { !applied.contains($0.version) }
         if !options.allowOutOfOrder, let newest = entries.last, let early = pending.first, early.version < newest.version {
-            throw PGMigrateError(.refused, "\(early.path) is pending but the newer \(newest.identifier) is already applied; nothing applied (renumber it, or pass --allow-out-of-order)")
+            throw PGMigrateError(.outOfOrder, "\(early.path) is pending but the newer \(newest.identifier) is already applied; nothing applied (renumber it, or pass --allow-out-of-order)")
         }
         return pending
     }
 
     static func dirtyRefusal(_ entry: LedgerEntry) -> PGMigrateError {
-        PGMigrateError(.refused, "migration \(entry.identifier) is dirty (\(entry.failure ?? "it did not finish")); nothing applied. Check the database, then run `pgmigrate repair \(entry.version) --mark-applied` if you finished it by hand or `--forget` to run it again")
+        PGMigrateError(.dirtyLedger, "migration \(entry.identifier) is dirty (\(entry.failure ?? "it did not finish")); nothing applied. Check the database, then run `pgmigrate repair \(entry.version) --mark-applied` if you finished it by hand or `--forget` to run it again")
     }
 
     static func state(_ state: LedgerEntry.State) -> MigrationStatus.State {
@@ -479,7 +480,7 @@ public final class Migrator {
                 table: try row.decode("table_name", as: String.self))
             progress(.droppingInvalidIndex(index, file: "\(file.path):\(statement.line)"))
             try connection.executeScript(
-                "DROP INDEX CONCURRENTLY IF EXISTS \(try connection.escapeIdentifier(index.schema)).\(try connection.escapeIdentifier(index.name))")
+                "DROP INDEX CONCURRENTLY IF EXISTS \(quoteIdentifier(index.schema)).\(quoteIdentifier(index.name))")
         }
     }
 
@@ -501,8 +502,9 @@ public final class Migrator {
             message += "\(error); "
         }
         message += suffix
-        let status: ExitStatus = error.kind == .connection ? .connection : .database
-        return PGMigrateError(status, message, underlying: error)
+        let reason: PGMigrateError.Reason =
+            error.kind == .connection ? .connectionFailed : error.sqlState == .lockNotAvailable ? .lockTimeout : .statementFailed
+        return PGMigrateError(reason, message, underlying: error)
     }
 
     @discardableResult
@@ -550,7 +552,7 @@ struct ConcurrentIndexBuild: Equatable {
             parts.append(next)
         }
         indexName = name
-        table = parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
+        table = parts.map(quoteIdentifier).joined(separator: ".")
     }
 }
 

@@ -5,10 +5,7 @@ public struct GeneratedMigration: Hashable, Sendable {
     public var contents: String
 
     /// `0001_initial_schema.sql`
-    public var fileName: String {
-        let digits = String(version)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name + ".sql"
-    }
+    public var fileName: String { MigrationFileName.format(version: Int64(version), name: name) }
 
     /// The initial migration: every statement of the model, in order.
     public static func initial(_ catalog: Catalog, renderer: PostgresRenderer = PostgresRenderer()) -> GeneratedMigration {
