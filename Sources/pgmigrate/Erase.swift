@@ -9,11 +9,13 @@ struct Erase: ParsableCommand {
         discussion: """
             The number may be written as +46…, 0046… or 0…, with spaces or hyphens. The phone
             encryption key comes from \(Eraser.keyEnvironmentVariable), or from the role's
-            app.phone_encryption_key setting; it is never printed. One transaction; idempotent.
+            \(defaultErasure?.keySetting ?? "key") setting; it is never printed. One transaction; idempotent.
 
-            Erased: \(CustomerErasure.erased.joined(separator: "; ")).
-            Kept: \(CustomerErasure.kept.joined(separator: "; ")).
+            Erased: \((defaultErasure?.erased ?? []).joined(separator: "; ")).
+            Kept: \((defaultErasure?.kept ?? []).joined(separator: "; ")).
             """)
+
+    private static var defaultErasure: Erasure? { ModelRegistry.current.erasure(schema: ModelRegistry.current.defaultSchema) }
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
@@ -41,7 +43,10 @@ struct Erase: ParsableCommand {
 
     func run() throws {
         let phone = try customerPhone()
-        let eraser = Eraser(settings: connection.settings, erasure: CallFeedbackSchema.rules(schema: model.schema).erasure)
+        guard let erasure = model.provider.erasure(schema: model.schema) else {
+            throw PGMigrateError(.usage, "erase: this model has no erasure rule")
+        }
+        let eraser = Eraser(settings: connection.settings, erasure: erasure)
         let key = ProcessInfo.processInfo.environment[Eraser.keyEnvironmentVariable]
         let report = try eraser.erase(phone: phone, key: key, dryRun: dryRun)
         if json {
@@ -57,8 +62,8 @@ struct Erase: ParsableCommand {
             \(verb) personal data of \(counted(report.sessions, "call session")), \(counted(report.responses, "response")), \
             \(counted(report.events, "event")), \(counted(report.archivedEvents, "archived event")), \
             \(counted(report.providerLogs, "provider log"))
-            kept: \(CustomerErasure.kept.joined(separator: "; "))
+            kept: \(erasure.kept.joined(separator: "; "))
             """)
-        if !dryRun { Terminal.progress("an audit row (counts only) was written to gdpr_erasure_log") }
+        if !dryRun { Terminal.progress("an audit row (counts only) was written to \(erasure.log.name)") }
     }
 }

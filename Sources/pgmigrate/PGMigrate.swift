@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PGMigrateKit
+import SchemaModel
 
 @main
 struct PGMigrate: ParsableCommand {
@@ -22,6 +23,12 @@ struct PGMigrate: ParsableCommand {
 
     /// Runs the command; every error becomes one line on stderr and an exit code.
     static func main() {
+        main(provider: CallFeedbackModel())
+    }
+
+    /// Runs the CLI over `provider`'s model.
+    static func main(provider: any SchemaProvider) {
+        ModelRegistry.set(provider)
         do {
             var command = try parseAsRoot()
             try command.run()

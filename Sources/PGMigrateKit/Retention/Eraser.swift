@@ -1,8 +1,8 @@
 import PQClient
 import SchemaModel
 
-/// GDPR Article 17 erasure through the generated `erase_customer_data(phone)`
-/// function, in one transaction.
+/// GDPR Article 17 erasure through the model's generated erasure function
+/// (an `Erasure` value), in one transaction.
 public struct Eraser {
     public struct Report: Codable, Sendable, Equatable {
         public let sessions: Int
@@ -18,9 +18,9 @@ public struct Eraser {
     public static let keyEnvironmentVariable = "PGMIGRATE_PHONE_ENCRYPTION_KEY"
 
     public let settings: ConnectionSettings
-    public let erasure: CustomerErasure
+    public let erasure: Erasure
 
-    public init(settings: ConnectionSettings, erasure: CustomerErasure) {
+    public init(settings: ConnectionSettings, erasure: Erasure) {
         self.settings = settings
         self.erasure = erasure
     }
@@ -34,13 +34,13 @@ public struct Eraser {
             try connection.executeScript("BEGIN")
             defer { if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") } }
             if let key, !key.isEmpty {
-                try connection.execute("SELECT pg_catalog.set_config('app.phone_encryption_key', $1, true)", [key])
+                try connection.execute("SELECT pg_catalog.set_config($1, $2, true)", [erasure.keySetting, key])
             }
             let row = try connection.execute(
                 "SELECT sessions, responses, events, archived_events, provider_logs FROM \(erasure.functionName.sql)($1)",
                 [phone]
             ).first
-            guard let row else { throw PGMigrateError(.software, "erase_customer_data returned no row") }
+            guard let row else { throw PGMigrateError(.software, "\(erasure.functionName.name) returned no row") }
             let report = Report(
                 sessions: try row.decode("sessions"), responses: try row.decode("responses"),
                 events: try row.decode("events"), archivedEvents: try row.decode("archived_events"),
@@ -54,12 +54,12 @@ public struct Eraser {
             case .invalidParameterValue?:
                 throw PGMigrateError(
                     .usage,
-                    "erase: \(Self.keyEnvironmentVariable) (or app.phone_encryption_key) is not the key the phone numbers were stored with; nothing erased",
+                    "erase: \(Self.keyEnvironmentVariable) (or \(erasure.keySetting)) is not the key the phone numbers were stored with; nothing erased",
                     underlying: error)
             case SQLState("55000")?:
                 throw PGMigrateError(
                     .usage,
-                    "erase: no phone encryption key: set \(Self.keyEnvironmentVariable) (or app.phone_encryption_key for the role)",
+                    "erase: no phone encryption key: set \(Self.keyEnvironmentVariable) (or \(erasure.keySetting) for the role)",
                     underlying: error)
             default:
                 throw PGMigrateError.from(error, while: "erase", using: erasure.functionName.description)

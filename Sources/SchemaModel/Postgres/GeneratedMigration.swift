@@ -11,7 +11,7 @@ public struct GeneratedMigration: Hashable, Sendable {
     public static func initial(_ catalog: Catalog, renderer: PostgresRenderer = PostgresRenderer()) -> GeneratedMigration {
         let statements = renderer.statements(for: catalog)
         var text = """
-            -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
+            -- \(catalog.origin ?? "This schema, generated from a pgmigrate Swift model.")
             -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
             -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
             -- Objects: \(catalog.managedTables.count) tables, \(catalog.enums.count) enum types, \(catalog.functions.count) functions, \(statements.count) statements.

@@ -1,0 +1,23 @@
+/// A model the CLI can work with: its catalog and the rule values the
+/// `purge`, `erase` and `schema --rules-markdown` commands need. The
+/// call-feedback model is one (`CallFeedbackModel`); an application builds
+/// the same CLI over its own (see `examples/`).
+public protocol SchemaProvider: Sendable {
+    /// The schema the model's tables live in unless `--schema` says otherwise.
+    var defaultSchema: String { get }
+    /// The model: tables plus rules expanded into functions, triggers, policies.
+    func catalog(schema: String) -> Catalog
+    /// The retention rules `purge` runs (none by default).
+    func retention(schema: String) -> [RetentionRule]
+    /// The erasure `erase` runs (`nil`: the model has none).
+    func erasure(schema: String) -> Erasure?
+    /// The rules as Markdown, for `schema --rules-markdown` and the README.
+    func rulesMarkdown(schema: String) -> String
+}
+
+extension SchemaProvider {
+    public var defaultSchema: String { "public" }
+    public func retention(schema: String) -> [RetentionRule] { [] }
+    public func erasure(schema: String) -> Erasure? { nil }
+    public func rulesMarkdown(schema: String) -> String { "" }
+}
