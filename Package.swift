@@ -49,7 +49,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SchemaModelTests", dependencies: ["SchemaModel"]),
+        .testTarget(name: "SchemaModelTests", dependencies: ["SchemaModel"], exclude: ["Golden"]),
         .testTarget(name: "PGMigrateKitTests", dependencies: ["PGMigrateKit", "SchemaModel"]),
         .testTarget(
             name: "IntegrationTests",

@@ -290,7 +290,7 @@ public struct PhoneProtection: Hashable, Sendable {
     public var table: QualifiedName
     public var column: String
     public var hashColumn: String
-    /// The setting holding the key: `SET app.phone_encryption_key = '…'`.
+    /// The setting holding the key: `SET app.secret_key = '…'`.
     public var keySetting: String
     /// The one-row table recording which key the values are stored with.
     public var keyCheckTable: QualifiedName

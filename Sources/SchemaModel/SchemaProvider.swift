@@ -1,7 +1,7 @@
 /// A model the CLI can work with: its catalog and the rule values the
 /// `purge`, `erase` and `schema --rules-markdown` commands need. The
-/// call-feedback model is one (`CallFeedbackModel`); an application builds
-/// the same CLI over its own (see `examples/`).
+/// pgmigrate CLI is built over the call-feedback model's provider; an
+/// application builds the same CLI over its own (see `examples/`).
 public protocol SchemaProvider: Sendable {
     /// The schema the model's tables live in unless `--schema` says otherwise.
     var defaultSchema: String { get }
