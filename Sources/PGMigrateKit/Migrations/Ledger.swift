@@ -125,3 +125,11 @@ public enum Ledger {
             "UPDATE pgmigrate.schema_migrations SET checksum = $2 WHERE version = $1", [version, checksum])
     }
 }
+
+extension Ledger {
+    /// Records how long the migration's committed attempt took (in its transaction).
+    static func setExecutionMs(_ connection: Connection, version: Int64, _ milliseconds: Int64) throws {
+        try connection.execute(
+            "UPDATE pgmigrate.schema_migrations SET execution_ms = $2 WHERE version = $1", [version, milliseconds])
+    }
+}
