@@ -62,10 +62,8 @@ final class TestDatabase {
 
     func drop() {
         guard let admin = try? TestServer.admin() else { return }
-        _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
     }
-
-    private var quoted: String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 extension XCTestCase {
