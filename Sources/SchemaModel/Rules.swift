@@ -46,6 +46,24 @@ public struct StateMachine: Hashable, Sendable {
     /// States with no way out.
     public var terminalStates: [String] { states.filter { targets(from: $0).isEmpty } }
 
+    /// The shortest way from the initial state to `state` through listed
+    /// transitions: the states passed through after the initial one (empty
+    /// for the initial state itself), `nil` when `state` cannot be reached.
+    /// Ties go to the transition listed first.
+    public func path(to state: String) -> [String]? {
+        var paths: [String: [String]] = [initial: []]
+        var queue = [initial]
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            guard let here = paths[current] else { continue }
+            for next in targets(from: current) where paths[next] == nil {
+                paths[next] = here + [next]
+                queue.append(next)
+            }
+        }
+        return paths[state]
+    }
+
     public var constraintName: String { "\(table.name)_\(column)_transition" }
     public var functionName: QualifiedName { QualifiedName(table.schema, "\(table.name)_\(column)_transition") }
 

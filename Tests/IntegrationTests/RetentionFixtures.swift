@@ -7,16 +7,16 @@ import XCTest
 /// Builders for the retention and erasure tests: backdated call sessions,
 /// events, responses and provider logs inserted through the real triggers.
 enum RetentionFixtures {
-    static let key = "retention-test-key"
+    static let key = TestModel.phoneKey
 
     /// Applies the generated schema and sets the phone encryption key for the session.
     static func prepare(_ connection: Connection) throws {
-        _ = try connection.executeScript(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents)
+        try TestModel.applySchema(connection)
         try useKey(connection)
     }
 
     static func useKey(_ connection: Connection) throws {
-        try connection.execute("SELECT pg_catalog.set_config('app.phone_encryption_key', $1, false)", [key])
+        try TestModel.useKey(connection)
     }
 
     struct Tenant {

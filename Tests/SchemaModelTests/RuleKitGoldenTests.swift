@@ -139,3 +139,35 @@ final class RuleKitGoldenTests: XCTestCase {
         try assertGolden("erasure", sql(renderer.createFunction(erasure.function(executeGrantees: ["shop_backend"]))))
     }
 }
+
+/// Paths through a state machine, which the integration fixtures use to move
+/// a row to any status.
+final class StateMachinePathTests: XCTestCase {
+    func testTheCallStatusPathsAreTheShortestValidOnes() {
+        let machine = CallFeedbackSchema.rules().stateMachine
+        let expected: [String: [String]] = [
+            "initiated": [],
+            "connecting": ["connecting"],
+            "in_progress": ["connecting", "in_progress"],
+            "completed": ["connecting", "in_progress", "completed"],
+            "timeout": ["connecting", "in_progress", "timeout"],
+            "failed": ["failed"],
+        ]
+        for state in machine.states {
+            XCTAssertEqual(machine.path(to: state), expected[state], state)
+            var current = machine.initial
+            for step in machine.path(to: state) ?? [] {
+                XCTAssertTrue(machine.allows(current, step), "\(current) -> \(step)")
+                current = step
+            }
+        }
+        XCTAssertNil(machine.path(to: "no_such_state"))
+    }
+
+    func testAnUnreachableStateHasNoPath() {
+        let machine = StateMachine(
+            table: QualifiedName("s", "t"), column: "c", states: ["a", "b", "z"], initial: "a", transitions: [.init("a", "b", "")])
+        XCTAssertEqual(machine.path(to: "b"), ["b"])
+        XCTAssertNil(machine.path(to: "z"))
+    }
+}
