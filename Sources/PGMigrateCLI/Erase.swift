@@ -54,14 +54,15 @@ struct Erase: ParsableCommand {
             return
         }
         if report.nothingToDo {
-            Terminal.output("nothing to erase: no call session holds that phone number")
+            Terminal.output("nothing to erase: no \(erasure.root.noun) holds that \(erasure.argumentNoun)")
             return
         }
         let verb = dryRun ? "would erase" : "erased"
+        let changed = zip(erasure.counts, erasure.nouns).map { name, noun in
+            counted(report.counts[Eraser.Report.key(name)] ?? 0, noun)
+        }
         Terminal.output("""
-            \(verb) personal data of \(counted(report.sessions, "call session")), \(counted(report.responses, "response")), \
-            \(counted(report.events, "event")), \(counted(report.archivedEvents, "archived event")), \
-            \(counted(report.providerLogs, "provider log"))
+            \(verb) personal data of \(changed.joined(separator: ", "))
             kept: \(erasure.kept.joined(separator: "; "))
             """)
         if !dryRun { Terminal.progress("an audit row (counts only) was written to \(erasure.log.name)") }

@@ -165,11 +165,14 @@ public struct Erasure: Hashable, Sendable {
         public var count: String
         public var matchColumn: String
         public var assignments: [Assignment]
-        public init(table: QualifiedName, count: String, matchColumn: String, assignments: [Assignment]) {
+        /// What one counted row is called in the CLI's summary ("call session").
+        public var noun: String
+        public init(table: QualifiedName, count: String, matchColumn: String, assignments: [Assignment], noun: String? = nil) {
             self.table = table
             self.count = count
             self.matchColumn = matchColumn
             self.assignments = assignments
+            self.noun = noun ?? table.name
         }
     }
 
@@ -200,10 +203,13 @@ public struct Erasure: Hashable, Sendable {
     /// What is erased and what is kept, in words (the CLI prints them).
     public var erased: [String]
     public var kept: [String]
+    /// What the argument is, for the CLI ("phone number").
+    public var argumentNoun: String
 
     public init(
         function: QualifiedName, argument: String, lookupHash: QualifiedName, hashColumn: String, root: Step,
-        children: [Step], log: QualifiedName, keySetting: String, comment: String, erased: [String], kept: [String]
+        children: [Step], log: QualifiedName, keySetting: String, comment: String, erased: [String], kept: [String],
+        argumentNoun: String = "value"
     ) {
         self.function = function
         self.argument = argument
@@ -216,11 +222,14 @@ public struct Erasure: Hashable, Sendable {
         self.comment = comment
         self.erased = erased
         self.kept = kept
+        self.argumentNoun = argumentNoun
     }
 
     public var functionName: QualifiedName { function }
     /// The returned counts, root first.
     public var counts: [String] { ([root] + children).map(\.count) }
+    /// Each count's noun, root first.
+    public var nouns: [String] { ([root] + children).map(\.noun) }
 
     /// `UPDATE t SET …` on one line when it fits in 100 characters, else
     /// `SET` on a line of its own with the assignments wrapped at 100.

@@ -43,23 +43,25 @@ extension CallFeedbackSchema {
             lookupHash: n.qualified("customer_phone_lookup_hash"), hashColumn: "customer_phone_hash",
             root: .init(
                 table: n.callSessions, count: "sessions", matchColumn: "id",
-                assignments: [.init("customer_phone", "NULL"), .init("transcript", "NULL"), .init("recording_url", "NULL")]),
+                assignments: [.init("customer_phone", "NULL"), .init("transcript", "NULL"), .init("recording_url", "NULL")],
+                noun: "call session"),
             children: [
                 .init(
                     table: n.callResponses, count: "responses", matchColumn: "call_session_id",
-                    assignments: [.init("response_text", "''"), .init("ai_analysis", "NULL")]),
+                    assignments: [.init("response_text", "''"), .init("ai_analysis", "NULL")], noun: "response"),
                 .init(
                     table: n.callEvents, count: "events", matchColumn: "call_session_id",
-                    assignments: [.init("event_data", "'{}'::jsonb"), .init("metadata", "NULL")]),
+                    assignments: [.init("event_data", "'{}'::jsonb"), .init("metadata", "NULL")], noun: "event"),
                 .init(
                     table: n.callEventsArchive, count: "archived_events", matchColumn: "call_session_id",
-                    assignments: [.init("event_data", "'{}'::jsonb"), .init("metadata", "NULL")]),
+                    assignments: [.init("event_data", "'{}'::jsonb"), .init("metadata", "NULL")], noun: "archived event"),
                 .init(
                     table: n.telephonyProviderLogs, count: "provider_logs", matchColumn: "call_session_id",
                     assignments: [
                         .init("request_payload", "'{}'::jsonb"), .init("response_payload", "'{}'::jsonb"),
                         .init("error_message", "CASE WHEN success THEN NULL ELSE '[erased]' END"),
-                    ]),
+                    ],
+                    noun: "provider log"),
             ],
             log: n.erasureLog, keySetting: phoneKeySetting,
             comment: "GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key. Idempotent.",
@@ -73,7 +75,8 @@ extension CallFeedbackSchema {
                 "status, timestamps, durations, cost estimates, questions asked",
                 "question text as asked, response durations, confidence and sentiment scores",
                 "event types, sources and timestamps; provider, operation, status codes and latencies",
-            ])
+            ],
+            argumentNoun: "phone number")
     }
 
     /// The setting holding the phone encryption key.
