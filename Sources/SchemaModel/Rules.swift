@@ -97,7 +97,7 @@ public struct StateMachine: Hashable, Sendable {
             BEGIN
                 IF TG_OP = 'INSERT' THEN
                     IF NEW.\(col) IS DISTINCT FROM \(quoteLiteral(initial)) THEN
-                        RAISE EXCEPTION \(quoteLiteral("invalid \(where_) on insert: % (a new row starts as \(initial))")), NEW.\(col)
+                        RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(where_)) on insert: % (a new row starts as \(raiseText(initial)))")), NEW.\(col)
                             USING \(errorFields);
                     END IF;
                     RETURN NEW;
@@ -108,7 +108,7 @@ public struct StateMachine: Hashable, Sendable {
                 IF \(conditions.joined(separator: "\n       OR ")) THEN\(lock)
                     RETURN NEW;
                 END IF;
-                RAISE EXCEPTION \(quoteLiteral("invalid \(where_) transition: % -> %")), OLD.\(col), NEW.\(col)
+                RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(where_)) transition: % -> %")), OLD.\(col), NEW.\(col)
                     USING \(errorFields),
                           HINT = \(quoteLiteral("allowed transitions: " + allowed));
             END
@@ -241,19 +241,19 @@ public struct EventRules: Hashable, Sendable {
                 -- insert waited for the lock; only READ COMMITTED takes a new snapshot
                 -- per statement, so other isolation levels are refused.
                 IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
-                    RAISE EXCEPTION \(quoteLiteral("writes to \(events.name) need READ COMMITTED isolation; this transaction is %")), pg_catalog.current_setting('transaction_isolation')
+                    RAISE EXCEPTION \(quoteLiteral("writes to \(raiseText(events.name)) need READ COMMITTED isolation; this transaction is %")), pg_catalog.current_setting('transaction_isolation')
                         USING ERRCODE = 'feature_not_supported',
                               HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
                 END IF;
                 PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(session)::text));
             \(lookup)
                 IF NOT (\(conditions.joined(separator: "\n                     OR "))) THEN
-                    RAISE EXCEPTION \(quoteLiteral("invalid \(events.name).\(typeColumn): % is not allowed while the \(sessionNoun) is %")), NEW.\(type), session_status
+                    RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(events.name)).\(raiseText(typeColumn)): % is not allowed while the \(raiseText(sessionNoun)) is %")), NEW.\(type), session_status
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                               COLUMN = \(quoteLiteral(typeColumn)), CONSTRAINT = \(quoteLiteral(typeConstraintName));
                 END IF;
                 IF latest IS NOT NULL AND NEW.\(ts) < latest THEN
-                    RAISE EXCEPTION \(quoteLiteral("invalid \(events.name).\(timestampColumn): % is earlier than the session's latest event (%)")), NEW.\(ts), latest
+                    RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(events.name)).\(raiseText(timestampColumn)): % is earlier than the session's latest event (%)")), NEW.\(ts), latest
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                               COLUMN = \(quoteLiteral(timestampColumn)), CONSTRAINT = \(quoteLiteral(orderConstraintName));
                 END IF;
@@ -374,7 +374,7 @@ public struct PhoneProtection: Hashable, Sendable {
                     recorded bytea;
                 BEGIN
                     IF key IS NULL OR key = '' THEN
-                        RAISE EXCEPTION \(quoteLiteral("\(keySetting) is not set: \(w.storedValues) cannot be encrypted, decrypted or looked up"))
+                        RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not set: \(raiseText(w.storedValues)) cannot be encrypted, decrypted or looked up"))
                             USING ERRCODE = 'object_not_in_prerequisite_state',
                                   HINT = \(quoteLiteral("SET \(keySetting) in the session (or ALTER ROLE ... SET) to the \(w.key)"));
                     END IF;
@@ -387,7 +387,7 @@ public struct PhoneProtection: Hashable, Sendable {
                             PERFORM \(crypto).pgp_sym_decrypt(pg_catalog.decode(t.\(col), 'base64'), key)
                             FROM \(table.sql) t WHERE t.\(col) IS NOT NULL LIMIT 1;
                         EXCEPTION WHEN external_routine_invocation_exception THEN
-                            RAISE EXCEPTION \(quoteLiteral("\(keySetting) is not the key this database's \(w.values) are encrypted with (a stored \(w.value) does not decrypt: %)")), SQLERRM
+                            RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not the key this database's \(raiseText(w.values)) are encrypted with (a stored \(raiseText(w.value)) does not decrypt: %)")), SQLERRM
                                 USING ERRCODE = 'invalid_parameter_value',
                                       HINT = \(quoteLiteral("set the key the \(w.value)s were stored with"));
                         END;
@@ -397,7 +397,7 @@ public struct PhoneProtection: Hashable, Sendable {
                         SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
                     END IF;
                     IF recorded IS DISTINCT FROM computed THEN
-                        RAISE EXCEPTION \(quoteLiteral("\(keySetting) is not the key this database's \(w.values) are encrypted with"))
+                        RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not the key this database's \(raiseText(w.values)) are encrypted with"))
                             USING ERRCODE = 'invalid_parameter_value',
                                   HINT = \(quoteLiteral("set the key the \(w.value)s were stored with; \(keyCheckTable.name) records it (as an HMAC) since the first \(w.value) was stored"));
                     END IF;
@@ -429,7 +429,7 @@ public struct PhoneProtection: Hashable, Sendable {
                     END IF;
                     IF NEW.\(col) IS NULL THEN
                         IF TG_OP = 'INSERT' THEN
-                            RAISE EXCEPTION \(quoteLiteral("null value in column \"\(column)\" of relation \"\(table.name)\" violates not-null constraint"))
+                            RAISE EXCEPTION \(quoteLiteral("null value in column \"\(raiseText(column))\" of relation \"\(raiseText(table.name))\" violates not-null constraint"))
                                 USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = \(quoteLiteral(column));
                         END IF;
                         NEW.\(hash) := NULL; -- erasure
@@ -608,6 +608,10 @@ public struct UpdatedAtRule: Hashable, Sendable {
         Trigger("\(table.name)_set_\(column)", .before, [.update], execute: functionName, comment: "Maintains \(column).")
     }
 }
+
+/// A name inside a RAISE format string: `%` doubled, so it prints as
+/// itself instead of taking a parameter's place.
+func raiseText(_ name: String) -> String { name.replacingAll("%", with: "%%") }
 
 /// The RAISE a trigger uses when the parent row of a child's foreign key is
 /// missing: the same SQLSTATE (23503), constraint name (`<table>_<column>_fkey`,
