@@ -279,7 +279,7 @@ public struct EventRules: Hashable, Sendable {
 /// phone numbers). Every function name, and the words its errors use, are
 /// parameters; `normalizer` validates and normalises a plain value before it
 /// is encrypted and hashed.
-public struct PhoneProtection: Hashable, Sendable {
+public struct EncryptedHashedColumn: Hashable, Sendable {
     /// How the errors and comments name the protected values.
     public struct Wording: Hashable, Sendable {
         /// "customer phone numbers": what cannot be used without the key.
@@ -451,6 +451,9 @@ public struct PhoneProtection: Hashable, Sendable {
             execute: triggerFunction, comment: "Encrypts \(wording.trigger) at rest.")
     }
 }
+
+/// The encrypted column kit under the name the call-feedback model first gave it.
+public typealias PhoneProtection = EncryptedHashedColumn
 
 /// Row-level security by tenant: a tenant role sees only rows whose
 /// `column` equals the current tenant setting; a service role sees all.

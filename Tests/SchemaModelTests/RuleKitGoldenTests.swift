@@ -77,7 +77,7 @@ final class RuleKitGoldenTests: XCTestCase {
             QualifiedName(Self.schema, "normalize_email"), arguments: [.init("raw", .text)], returns: "text", language: .sql,
             volatility: .immutable, strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: ["shop_backend"],
             comment: "Lower-cases an e-mail address.", body: "SELECT pg_catalog.lower(pg_catalog.btrim(raw))")
-        let protection = PhoneProtection(
+        let protection = EncryptedHashedColumn(
             table: Self.orders, column: "email", hashColumn: "email_hash", keySetting: "shop.email_key",
             keyCheckTable: QualifiedName(Self.schema, "email_key_check"), pgcryptoSchema: "crypto",
             serviceRoles: ["shop_backend"], writerRoles: ["shop_backend", "shop_clerk"], normalizer: normalizer,

@@ -1,6 +1,6 @@
 // The call-feedback model's privacy rules: the Swedish phone normaliser,
 // the free-text anonymiser and the erasure's column list. The generic kits
-// (PhoneProtection, RetentionRule, Erasure) take them as parameters.
+// (EncryptedHashedColumn, RetentionRule, Erasure) take them as parameters.
 
 extension CallFeedbackSchema {
     /// Normalises a Swedish phone number to +46 and 7-9 digits; raises 23514

@@ -3,7 +3,7 @@
 public struct CallFeedbackRules: Hashable, Sendable {
     public var stateMachine: StateMachine
     public var events: EventRules
-    public var phone: PhoneProtection
+    public var phone: EncryptedHashedColumn
     public var tenancy: TenantIsolation
     public var inheritedTenant: InheritedTenant
     public var updatedAt: UpdatedAtRule
@@ -67,7 +67,7 @@ extension CallFeedbackSchema {
                 events: n.callEvents, sessions: n.callSessions, sessionColumn: "call_session_id",
                 typeColumn: "event_type", timestampColumn: "timestamp", statusColumn: "status",
                 sessionKey: "id", sessionNoun: "call session", allowed: eventTypesByStatus),
-            phone: PhoneProtection(
+            phone: EncryptedHashedColumn(
                 table: n.callSessions, column: "customer_phone", hashColumn: "customer_phone_hash",
                 keySetting: phoneKeySetting, keyCheckTable: n.phoneKeyCheck, pgcryptoSchema: pgcryptoSchema,
                 serviceRoles: [serviceRole], writerRoles: [serviceRole, tenantRole],
