@@ -52,14 +52,8 @@ enum RetentionFixtures {
                     now() - make_interval(secs => $7::float8 * 86400))
             """,
             [id, tenant.business, tenant.verification, phone, recordingURL, transcript, daysAgo])
-        let path: [String]
-        switch status {
-        case "initiated": path = []
-        case "failed": path = ["failed"]
-        case "connecting": path = ["connecting"]
-        case "in_progress": path = ["connecting", "in_progress"]
-        case "completed": path = ["connecting", "in_progress", "completed"]
-        default: path = ["connecting", "in_progress", status]
+        guard let path = TestModel.statusPaths[status] else {
+            throw PQError(kind: .usage, message: "no call status \(status) in the state machine")
         }
         for next in path {
             try connection.execute("UPDATE public.call_sessions SET status = $2::public.call_status WHERE id = $1", [id, next])

@@ -83,7 +83,7 @@ enum EnforcementFixtures {
     }
 
     /// The instant event offsets count from, as a SQL literal.
-    static let baseTime = "timestamptz '2025-09-22 10:00:00+00'"
+    static let baseTime = "timestamptz '\(TestModel.t0)'"
 }
 
 /// A value shared between test threads, guarded by a lock.

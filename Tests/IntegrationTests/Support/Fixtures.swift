@@ -38,7 +38,7 @@ final class CallFeedbackFixture {
     static let phoneEncryptionKey = TestModel.phoneKey
     static let validPhone = "+46701234567"
     /// A fixed instant for tests of chronological rules.
-    static let t0 = "2025-09-22 10:00:00+00"
+    static let t0 = TestModel.t0
 
     /// `t0` shifted by some seconds (negative: earlier).
     static func at(_ seconds: Int) -> SQLValue {

@@ -8,6 +8,8 @@ import SchemaModel
 /// model's state machine.
 enum TestModel {
     static let phoneKey = "test-key-2f6c1e9a4b7d4c0e8a5f3b2d1c0e9f8a"
+    /// A fixed instant for tests of chronological rules.
+    static let t0 = "2025-09-22 10:00:00+00"
 
     /// The migration the model renders, as committed in sql/.
     static var migrationSQL: String { GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents }
