@@ -397,6 +397,9 @@ final class MigratorTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("waiting for the migration lock (held by backend PID \(holder.backendPID))"), result.stderr)
         XCTAssertTrue(result.stderr.contains("--lock-wait"), result.stderr)
         XCTAssertFalse(try tableExists(db, "a"))
+        assertRefused(.refused, .migrationLockBusy, contains: ["migration lock"]) {
+            try migrator(db, dir) { $0.lockWait = 0.2 }.migrate()
+        }
         try holder.execute("SELECT pg_advisory_unlock($1)", [AdvisoryLock.key])
         XCTAssertEqual(try cli(db, dir, ["migrate", "--lock-wait", "5"]).status, 0)
     }
