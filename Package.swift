@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SchemaModel", targets: ["SchemaModel"]),
         .library(name: "PQClient", targets: ["PQClient"]),
         .library(name: "PGMigrateKit", targets: ["PGMigrateKit"]),
+        .library(name: "PGMigrateCLI", targets: ["PGMigrateCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,8 +41,10 @@ let package = Package(
                 "CLibCrypto",
             ]
         ),
-        .executableTarget(
-            name: "pgmigrate",
+        // The command line over any model (a SchemaProvider): pgmigrate, or an
+        // application's own CLI (examples/shop).
+        .target(
+            name: "PGMigrateCLI",
             dependencies: [
                 "PGMigrateKit",
                 "PQClient",
@@ -49,7 +52,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SchemaModelTests", dependencies: ["SchemaModel"]),
+        // pgmigrate: the CLI over the call-feedback model.
+        .executableTarget(name: "pgmigrate", dependencies: ["PGMigrateCLI", "SchemaModel"]),
+        .testTarget(name: "SchemaModelTests", dependencies: ["SchemaModel"], exclude: ["Golden"]),
         .testTarget(name: "PGMigrateKitTests", dependencies: ["PGMigrateKit", "SchemaModel"]),
         .testTarget(
             name: "IntegrationTests",

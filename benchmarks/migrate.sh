@@ -63,7 +63,8 @@ newdb() {
   DBS+=("$name")
   echo "$name"
 }
-url_for() { echo "${DATABASE_URL%/*}/$1"; }
+source scripts/lib/database-url.sh
+url_for() { database_url "$1"; }
 
 files=("$WORK"/sql/*.sql)
 psql_args=()

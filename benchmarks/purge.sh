@@ -36,11 +36,9 @@ swift build -c release --product pgmigrate 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' 
 BIN=$(swift build -c release --show-bin-path)/pgmigrate
 [[ -x "$BIN" ]] || { log "no release binary at $BIN"; exit 1; }
 
-# The benchmark database's URL: DATABASE_URL with its path replaced.
-BASE=${DATABASE_URL%%\?*}
-QUERY=""
-[[ "$DATABASE_URL" == *\?* ]] && QUERY="?${DATABASE_URL#*\?}"
-URL="${BASE%/*}/$DB$QUERY"
+# The benchmark database's URL: the same server, database $DB.
+source scripts/lib/database-url.sh
+URL=$(database_url "$DB")
 
 psql_admin() { psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_db() { psql "$URL" -X -q -v ON_ERROR_STOP=1 "$@"; }

@@ -56,13 +56,8 @@ else
 fi
 
 echo "== scripts/demo.sh (the main job, on an empty database pgmigrate_demo, with the debug build)" >&2
-if [[ ! "$DATABASE_URL" =~ ^postgres(ql)?:// ]]; then
-  echo "skipped: DATABASE_URL is not a postgres:// URL, so the demo database's URL cannot be derived" >&2
-  exit 0
-fi
-base=${DATABASE_URL%%\?*}
-query=${DATABASE_URL#"$base"}
-DEMO_URL="${base%/*}/pgmigrate_demo$query"
+source scripts/lib/database-url.sh
+DEMO_URL=$(database_url pgmigrate_demo)
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
   -c "DROP DATABASE IF EXISTS pgmigrate_demo" -c "CREATE DATABASE pgmigrate_demo"
 if ! DATABASE_URL="$DEMO_URL" PGMIGRATE_BIN=.build/debug/pgmigrate scripts/demo.sh >"$LOG" 2>&1; then

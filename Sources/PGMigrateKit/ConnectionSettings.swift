@@ -42,9 +42,9 @@ public struct ConnectionSettings: Sendable, Hashable {
             return try Connection(conninfo, applicationName: applicationName, startupSettings: startupSettings)
         } catch let error as PQError where error.kind == .usage {
             // A malformed URL or key=value string: the user's input, not the server.
-            throw PGMigrateError(.usage, "\(source.rawValue): \(error.message)", underlying: error)
+            throw PGMigrateError(.badConnectionString, "\(source.rawValue): \(error.message)", underlying: error)
         } catch let error as PQError {
-            throw PGMigrateError(.connection, "cannot connect (\(source.rawValue)): \(error.message)", underlying: error)
+            throw PGMigrateError(.connectionFailed, "cannot connect (\(source.rawValue)): \(error.message)", underlying: error)
         }
     }
 

@@ -35,14 +35,106 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     }
 }
 
-/// An error pgmigrate reports to a person: one line and an exit status.
+/// An error pgmigrate reports to a person: one line, a matchable reason
+/// and the exit status the reason maps to.
+///
+///     catch let error as PGMigrateError where error.reason == .dirtyLedger { … }
 public struct PGMigrateError: Error, CustomStringConvertible, Sendable {
+    /// Why pgmigrate stopped, for code and tests to match on (the message is
+    /// for people and may change). Each reason has one exit status:
+    /// `exitStatus` is the one table the CLI uses.
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        /// A check found differences (drift, `generate --check`, replay check).
+        case differencesFound
+        /// The server could not be reached, or the connection was lost.
+        case connectionFailed
+        /// A statement failed on the server; its transaction was rolled back.
+        case statementFailed
+        /// lock_timeout was reached on every attempt of a migration statement.
+        case lockTimeout
+        /// Another pgmigrate held the migration lock past `--lock-wait`.
+        case migrationLockBusy
+        /// A migration in the ledger is dirty (a no-transaction file failed partway).
+        case dirtyLedger
+        /// An applied migration's file was edited (its checksum differs).
+        case editedFile
+        /// An applied migration's file was renamed.
+        case renamedFile
+        /// An applied migration has no file in the directory.
+        case missingFile
+        /// A pending file is older than the newest applied migration.
+        case outOfOrder
+        /// `baseline` on a ledger that already has rows.
+        case ledgerNotEmpty
+        /// `rollback` or `repair` on a migration in the wrong state
+        /// (nothing applied, baselined, not dirty, not in the ledger).
+        case wrongLedgerState
+        /// `rollback` of a file without a `-- pgmigrate: down` part.
+        case noDownPart
+        /// The database lacks the model's objects: apply the migrations first.
+        case notMigrated
+        /// Any other refusal to act on the current state.
+        case refusal
+        /// Bad command-line usage (an unknown `--target`, a bad option value).
+        case badUsage
+        /// A malformed connection string.
+        case badConnectionString
+        /// A malformed or unreadable migration file or directory.
+        case malformedMigration
+        /// The model fails validation.
+        case invalidModel
+        /// Other bad input data (a wrong phone key, an unwritable output file).
+        case badInput
+        /// A bug in pgmigrate.
+        case internalError
+
+        /// The one reason → exit status table.
+        public var exitStatus: ExitStatus {
+            switch self {
+            case .differencesFound: return .differences
+            case .connectionFailed: return .connection
+            case .statementFailed, .lockTimeout: return .database
+            case .migrationLockBusy, .dirtyLedger, .editedFile, .renamedFile, .missingFile, .outOfOrder,
+                .ledgerNotEmpty, .wrongLedgerState, .noDownPart, .notMigrated, .refusal:
+                return .refused
+            case .badUsage, .badConnectionString: return .usage
+            case .malformedMigration, .invalidModel, .badInput: return .dataError
+            case .internalError: return .software
+            }
+        }
+
+        /// The general reason for an exit status, for errors made with the
+        /// status-only initialiser.
+        public static func general(for status: ExitStatus) -> Reason {
+            switch status {
+            case .differences: return .differencesFound
+            case .connection: return .connectionFailed
+            case .database: return .statementFailed
+            case .refused: return .refusal
+            case .usage: return .badUsage
+            case .dataError: return .badInput
+            case .ok, .software: return .internalError
+            }
+        }
+    }
+
     public let status: ExitStatus
+    public let reason: Reason
     public let message: String
     /// The server error behind it, when there is one.
     public let underlying: PQError?
 
+    /// An error with a reason; the exit status is the reason's.
+    public init(_ reason: Reason, _ message: String, underlying: PQError? = nil) {
+        self.reason = reason
+        self.status = reason.exitStatus
+        self.message = message
+        self.underlying = underlying
+    }
+
+    /// An error with only an exit status; its reason is the status's general one.
     public init(_ status: ExitStatus, _ message: String, underlying: PQError? = nil) {
+        self.reason = Reason.general(for: status)
         self.status = status
         self.message = message
         self.underlying = underlying
@@ -58,7 +150,7 @@ public struct PGMigrateError: Error, CustomStringConvertible, Sendable {
         switch error.sqlState {
         case .undefinedFunction?, .undefinedTable?, .invalidSchemaName?:
             return PGMigrateError(
-                .refused, "\(doing): \(object) is not in this database (\(error.message)); apply the migrations first: pgmigrate migrate",
+                .notMigrated, "\(doing): \(object) is not in this database (\(error.message)); apply the migrations first: pgmigrate migrate",
                 underlying: error)
         default:
             return from(error, while: doing)
@@ -67,7 +159,7 @@ public struct PGMigrateError: Error, CustomStringConvertible, Sendable {
 
     /// Wraps a libpq/server error, naming what was being done.
     public static func from(_ error: PQError, while doing: String) -> PGMigrateError {
-        let status: ExitStatus = error.kind == .connection ? .connection : .database
-        return PGMigrateError(status, "\(doing): \(error)", underlying: error)
+        let reason: Reason = error.kind == .connection ? .connectionFailed : .statementFailed
+        return PGMigrateError(reason, "\(doing): \(error)", underlying: error)
     }
 }

@@ -217,7 +217,9 @@ public final class Connection {
         PQgetCancel(conn).map(CancelToken.init)
     }
 
-    /// Quotes an identifier with libpq's rules (`PQescapeIdentifier`).
+    /// Quotes an identifier with libpq's rules (`PQescapeIdentifier`). pgmigrate's
+    /// own SQL uses `SchemaModel.quoteIdentifier`, the one quoting function; this
+    /// stays for PQClient users without SchemaModel.
     public func escapeIdentifier(_ name: String) throws -> String {
         guard let escaped = PQescapeIdentifier(conn, name, name.utf8.count) else {
             throw PQError(kind: .usage, message: PQError.oneLine(String(cString: PQerrorMessage(conn))))

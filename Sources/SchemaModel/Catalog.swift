@@ -30,6 +30,9 @@ public struct Catalog: Hashable, Sendable {
     public var functions: [Function]
     /// Roles granted USAGE on every non-`public` schema of the catalog.
     public var usageGrantees: [String]
+    /// The first line of a generated migration: what the model is and where
+    /// it lives (`nil`: a generic line). Not part of the database.
+    public var origin: String?
 
     public init(
         schemas: [String] = [], extensions: [Extension] = [], enums: [EnumType] = [],

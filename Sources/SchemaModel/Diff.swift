@@ -1,5 +1,5 @@
 /// One object a difference is about: its kind and its qualified name
-/// (`public.call_sessions.status` for a column, `public.idx_x` for an index).
+/// (`public.orders.status` for a column, `public.idx_x` for an index).
 public struct SchemaObject: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Object kinds, in the order differences are reported.
     public enum Kind: String, Hashable, Sendable, CaseIterable {
@@ -19,7 +19,7 @@ public struct SchemaObject: Hashable, Sendable, Comparable, CustomStringConverti
         self.table = table
     }
 
-    /// `kind name`, e.g. `column public.call_sessions.status`: what `--ignore` globs match.
+    /// `kind name`, e.g. `column public.orders.status`: what `--ignore` globs match.
     public var description: String { kind.rawValue + " " + name }
 
     public static func < (lhs: SchemaObject, rhs: SchemaObject) -> Bool {

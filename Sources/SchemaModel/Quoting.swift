@@ -4,7 +4,7 @@ public let maxIdentifierBytes = 63
 /// Quotes an identifier for SQL: always double-quoted, embedded double
 /// quotes doubled. The one function every rendered name goes through.
 ///
-///     quoteIdentifier("call_sessions")  // "call_sessions"
+///     quoteIdentifier("orders")         // "orders"
 ///     quoteIdentifier(#"we"ird"#)       // "we""ird"
 public func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""

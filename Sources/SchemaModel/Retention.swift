@@ -7,7 +7,7 @@
 /// for cleared columns, the old value), so pgmigrate, pg_cron or any client
 /// can run it:
 ///
-///     SELECT count(*) FROM public.retention_call_events_archive(5000);
+///     SELECT count(*) FROM public.retention_orders_archive(5000);
 public struct RetentionRule: Hashable, Sendable {
     public enum Action: Hashable, Sendable {
         /// Move rows into an archive table with the same columns plus `archivedAtColumn`.
@@ -38,10 +38,12 @@ public struct RetentionRule: Hashable, Sendable {
     public var condition: SQLExpression?
     public var action: Action
     public var comment: String
+    /// The key column returned for each affected row (`uuid`).
+    public var keyColumn: String
 
     public init(
         name: String, table: QualifiedName, ageColumn: String, olderThanDays: Int,
-        condition: SQLExpression? = nil, action: Action, comment: String
+        condition: SQLExpression? = nil, action: Action, comment: String, keyColumn: String = "id"
     ) {
         self.name = name
         self.table = table
@@ -50,6 +52,7 @@ public struct RetentionRule: Hashable, Sendable {
         self.condition = condition
         self.action = action
         self.comment = comment
+        self.keyColumn = keyColumn
     }
 
     public var functionName: QualifiedName { QualifiedName(table.schema, "retention_\(name)") }
@@ -75,6 +78,7 @@ public struct RetentionRule: Hashable, Sendable {
         // `%` is format()'s escape; only the batch size is substituted.
         let where_ = predicate.replacingAll("%", with: "%%")
         let age = quoteIdentifierIfNeeded(ageColumn)
+        let key = quoteIdentifierIfNeeded(keyColumn)
         func batch(_ extra: String = "") -> String {
             """
             WITH batch AS (
@@ -99,23 +103,23 @@ public struct RetentionRule: Hashable, Sendable {
                 )
                 INSERT INTO \(archive.sql) (\(list), \(quoteIdentifierIfNeeded(archivedAt)))
                 SELECT \(moved), pg_catalog.now() FROM moved
-                RETURNING id, NULL::text
+                RETURNING \(key), NULL::text
                 """
         case .delete:
             query = """
                 \(batch())
                 DELETE FROM \(table.sql) t WHERE \(rows)
-                RETURNING t.id, NULL::text
+                RETURNING t.\(key), NULL::text
                 """
         case .clear(let cleared, let report):
             let sets = cleared.map { "\(quoteIdentifierIfNeeded($0)) = NULL" }.joined(separator: ", ")
             let old = report.map { ", t.\(quoteIdentifierIfNeeded($0))::text AS old_value" } ?? ", NULL::text AS old_value"
             query = """
-                \(batch(", t.id" + old)), changed AS (
+                \(batch(", t.\(key)" + old)), changed AS (
                     UPDATE \(table.sql) t SET \(sets) WHERE \(rows)
-                    RETURNING t.id
+                    RETURNING t.\(key)
                 )
-                SELECT changed.id, batch.old_value FROM changed JOIN batch ON batch.id = changed.id
+                SELECT changed.\(key), batch.old_value FROM changed JOIN batch ON batch.\(key) = changed.\(key)
                 """
         case .anonymize(let column, let mark, let function):
             let col = quoteIdentifierIfNeeded(column)
@@ -124,7 +128,7 @@ public struct RetentionRule: Hashable, Sendable {
                 UPDATE \(table.sql) t
                 SET \(col) = \(function.sql)(t.\(col)), \(quoteIdentifierIfNeeded(mark)) = pg_catalog.now()
                 WHERE \(rows)
-                RETURNING t.id, NULL::text
+                RETURNING t.\(key), NULL::text
                 """
         }
         let tag = query.contains("$batch$") ? "$batch_query$" : "$batch$"
@@ -146,113 +150,139 @@ public struct RetentionRule: Hashable, Sendable {
     }
 }
 
-/// Masks personal data in free text: e-mail addresses, Swedish personal
-/// identity numbers (personnummer, with or without century and separator)
-/// and phone numbers, in that order. A phone number is +46 or 0046
-/// (optionally followed by "(0)" or "0") or a leading 0, then a national
-/// number of 7-9 digits not starting with 0, its digits separated by up to
-/// three of space, hyphen, slash, dot or parenthesis: "070-123 45 67",
-/// "+46 (0)70-123 45 67", "(08) 123 456 78", "070/123.45.67". A bare
-/// 10-digit "0701234567" is also a valid personnummer shape and is masked
-/// as one.
-public func anonymizeTextFunction(_ name: QualifiedName, executeGrantees: [String]) -> Function {
-    Function(
-        name, arguments: [.init("input", .text)], returns: "text", language: .sql, volatility: .immutable,
-        strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
-        comment: "Masks e-mail addresses, personal identity numbers and phone numbers in free text.",
-        body: """
-            SELECT pg_catalog.regexp_replace(
-                     pg_catalog.regexp_replace(
-                       pg_catalog.regexp_replace(input,
-                         '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '[e-post]', 'g'),
-                       '\\m(19|20)?[0-9]{6}[-+ ]?[0-9]{4}\\M', '[personnummer]', 'g'),
-                     '(\\+46|\\m0046)[ -]?(\\(0\\)[ -]?|0[ -]?)?[1-9]([ /.()-]{0,3}[0-9]){6,8}\\M'
-                     '|\\(?\\m0[1-9]([ /.()-]{0,3}[0-9]){6,8}\\M', '[telefon]', 'g')
-            """)
-}
-
-/// GDPR Article 17: erase one customer's personal data, found through the
-/// keyed phone hash. Keeps non-personal aggregates (status, durations,
-/// costs, scores, timestamps, event types) and records an audit row with
-/// counts only.
-public struct CustomerErasure: Hashable, Sendable {
-    public var schema: String
-    public var sessions: QualifiedName
-    public var responses: QualifiedName
-    public var events: QualifiedName
-    public var archivedEvents: QualifiedName
-    public var providerLogs: QualifiedName
-    public var log: QualifiedName
-    public var lookupHash: QualifiedName
-
-    public init(
-        schema: String, sessions: QualifiedName, responses: QualifiedName, events: QualifiedName,
-        archivedEvents: QualifiedName, providerLogs: QualifiedName, log: QualifiedName, lookupHash: QualifiedName
-    ) {
-        self.schema = schema
-        self.sessions = sessions
-        self.responses = responses
-        self.events = events
-        self.archivedEvents = archivedEvents
-        self.providerLogs = providerLogs
-        self.log = log
-        self.lookupHash = lookupHash
+/// Erasure of one person's data (GDPR Article 17), found through a keyed
+/// hash: a function `function(argument)` that locks the root rows whose
+/// `hashColumn` equals `lookupHash(argument)`, applies `root`'s assignments
+/// to them and each child step's assignments to the children referencing
+/// them, records the counts in `log`, and returns them. Idempotent when the
+/// assignments are (a second call finds nothing left to change but the
+/// same rows).
+public struct Erasure: Hashable, Sendable {
+    /// One table's part: `UPDATE table SET assignments WHERE matchColumn = ANY (ids)`,
+    /// its row count returned as `count`.
+    public struct Step: Hashable, Sendable {
+        public var table: QualifiedName
+        public var count: String
+        public var matchColumn: String
+        public var assignments: [Assignment]
+        /// What one counted row is called in the CLI's summary ("call session").
+        public var noun: String
+        public init(table: QualifiedName, count: String, matchColumn: String, assignments: [Assignment], noun: String? = nil) {
+            self.table = table
+            self.count = count
+            self.matchColumn = matchColumn
+            self.assignments = assignments
+            self.noun = noun ?? table.name
+        }
     }
 
-    public var functionName: QualifiedName { QualifiedName(schema, "erase_customer_data") }
+    /// `column = value`.
+    public struct Assignment: Hashable, Sendable {
+        public var column: String
+        public var value: SQLExpression
+        public init(_ column: String, _ value: SQLExpression) {
+            self.column = column
+            self.value = value
+        }
+        var sql: String { "\(quoteIdentifierIfNeeded(column)) = \(value.sql)" }
+    }
 
-    /// What is erased, and what is kept, in words (the CLI prints it).
-    public static let erased = [
-        "call_sessions: customer_phone (cipher), customer_phone_hash, transcript, recording_url",
-        "call_responses: response_text (emptied), ai_analysis",
-        "call_events and call_events_archive: event_data (emptied), metadata",
-        "telephony_provider_logs: request_payload and response_payload (emptied), error_message",
-    ]
-    public static let kept = [
-        "status, timestamps, durations, cost estimates, questions asked",
-        "question text as asked, response durations, confidence and sentiment scores",
-        "event types, sources and timestamps; provider, operation, status codes and latencies",
-    ]
+    public var function: QualifiedName
+    /// The function's one text argument (the plain identifying value).
+    public var argument: String
+    public var lookupHash: QualifiedName
+    public var hashColumn: String
+    /// The root table's step; its `matchColumn` is its key column.
+    public var root: Step
+    public var children: [Step]
+    /// The audit table: one row of counts per erasure.
+    public var log: QualifiedName
+    /// The setting the lookup hash reads its key from.
+    public var keySetting: String
+    public var comment: String
+    /// What is erased and what is kept, in words (the CLI prints them).
+    public var erased: [String]
+    public var kept: [String]
+    /// What the argument is, for the CLI ("phone number").
+    public var argumentNoun: String
+
+    public init(
+        function: QualifiedName, argument: String, lookupHash: QualifiedName, hashColumn: String, root: Step,
+        children: [Step], log: QualifiedName, keySetting: String, comment: String, erased: [String], kept: [String],
+        argumentNoun: String = "value"
+    ) {
+        self.function = function
+        self.argument = argument
+        self.lookupHash = lookupHash
+        self.hashColumn = hashColumn
+        self.root = root
+        self.children = children
+        self.log = log
+        self.keySetting = keySetting
+        self.comment = comment
+        self.erased = erased
+        self.kept = kept
+        self.argumentNoun = argumentNoun
+    }
+
+    public var functionName: QualifiedName { function }
+    /// The returned counts, root first.
+    public var counts: [String] { ([root] + children).map(\.count) }
+    /// Each count's noun, root first.
+    public var nouns: [String] { ([root] + children).map(\.noun) }
+
+    /// `UPDATE t SET …` on one line when it fits in 100 characters, else
+    /// `SET` on a line of its own with the assignments wrapped at 100.
+    static func update(_ step: Step, indent: String) -> String {
+        let sets = step.assignments.map(\.sql)
+        let where_ = "WHERE \(quoteIdentifierIfNeeded(step.matchColumn)) = ANY (ids);"
+        let oneLine = "UPDATE \(step.table.sql) SET \(sets.joined(separator: ", "))"
+        if oneLine.count <= 100 { return oneLine + "\n" + indent + where_ }
+        var lines = ["SET"]
+        for (i, set) in sets.enumerated() {
+            let piece = set + (i < sets.count - 1 ? "," : "")
+            if let last = lines.last, last.count + 1 + piece.count <= 100 || last == "SET" {
+                lines[lines.count - 1] = last + " " + piece
+            } else {
+                lines.append("    " + piece)
+            }
+        }
+        return (["UPDATE \(step.table.sql)"] + lines + [where_]).joined(separator: "\n" + indent)
+    }
 
     public func function(executeGrantees: [String]) -> Function {
-        Function(
-            functionName, arguments: [.init("phone", .text)],
-            returns: "TABLE(sessions integer, responses integer, events integer, archived_events integer, provider_logs integer)",
+        let indent = "    "
+        let key = quoteIdentifierIfNeeded(root.matchColumn)
+        let counts = self.counts.map(quoteIdentifierIfNeeded)
+        let rootCount = counts[0]
+        var steps = [Self.update(root, indent: indent)]
+        for (step, count) in zip(children, counts.dropFirst()) {
+            steps.append(Self.update(step, indent: indent) + "\n" + indent + "GET DIAGNOSTICS \(count) = ROW_COUNT;")
+        }
+        let zeros = counts.dropFirst().map { "\($0) := 0;" }.joined(separator: " ")
+        let list = counts.joined(separator: ", ")
+        return Function(
+            function, arguments: [.init(argument, .text)],
+            returns: "TABLE(\(counts.map { "\($0) integer" }.joined(separator: ", ")))",
             language: .plpgsql, volatility: .volatile, searchPath: ["pg_catalog", "pg_temp"],
-            executeGrantees: executeGrantees,
-            comment: "GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key. Idempotent.",
+            executeGrantees: executeGrantees, comment: comment,
             body: """
                 DECLARE
-                    target bytea := \(lookupHash.sql)(phone);
+                    target bytea := \(lookupHash.sql)(\(quoteIdentifierIfNeeded(argument)));
                     ids uuid[];
                 BEGIN
-                    SELECT coalesce(array_agg(s.id), '{}') INTO ids
-                    FROM (SELECT id FROM \(sessions.sql) WHERE customer_phone_hash = target FOR UPDATE) s;
-                    sessions := pg_catalog.cardinality(ids);
-                    IF sessions = 0 THEN
+                    SELECT coalesce(array_agg(s.\(key)), '{}') INTO ids
+                    FROM (SELECT \(key) FROM \(root.table.sql) WHERE \(quoteIdentifierIfNeeded(hashColumn)) = target FOR UPDATE) s;
+                    \(rootCount) := pg_catalog.cardinality(ids);
+                    IF \(rootCount) = 0 THEN
                         -- (A wrong key never gets here: the lookup hash refuses it, 22023.)
-                        responses := 0; events := 0; archived_events := 0; provider_logs := 0;
+                        \(zeros)
                         RETURN NEXT;
                         RETURN;
                     END IF;
-                    UPDATE \(sessions.sql) SET customer_phone = NULL, transcript = NULL, recording_url = NULL
-                    WHERE id = ANY (ids);
-                    UPDATE \(responses.sql) SET response_text = '', ai_analysis = NULL
-                    WHERE call_session_id = ANY (ids);
-                    GET DIAGNOSTICS responses = ROW_COUNT;
-                    UPDATE \(events.sql) SET event_data = '{}'::jsonb, metadata = NULL
-                    WHERE call_session_id = ANY (ids);
-                    GET DIAGNOSTICS events = ROW_COUNT;
-                    UPDATE \(archivedEvents.sql) SET event_data = '{}'::jsonb, metadata = NULL
-                    WHERE call_session_id = ANY (ids);
-                    GET DIAGNOSTICS archived_events = ROW_COUNT;
-                    UPDATE \(providerLogs.sql)
-                    SET request_payload = '{}'::jsonb, response_payload = '{}'::jsonb,
-                        error_message = CASE WHEN success THEN NULL ELSE '[erased]' END
-                    WHERE call_session_id = ANY (ids);
-                    GET DIAGNOSTICS provider_logs = ROW_COUNT;
-                    INSERT INTO \(log.sql) (sessions, responses, events, archived_events, provider_logs)
-                    VALUES (sessions, responses, events, archived_events, provider_logs);
+                    \(steps.joined(separator: "\n" + indent))
+                    INSERT INTO \(log.sql) (\(list))
+                    VALUES (\(list));
                     RETURN NEXT;
                 END
                 """)

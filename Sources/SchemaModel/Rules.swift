@@ -46,6 +46,24 @@ public struct StateMachine: Hashable, Sendable {
     /// States with no way out.
     public var terminalStates: [String] { states.filter { targets(from: $0).isEmpty } }
 
+    /// The shortest way from the initial state to `state` through listed
+    /// transitions: the states passed through after the initial one (empty
+    /// for the initial state itself), `nil` when `state` cannot be reached.
+    /// Ties go to the transition listed first.
+    public func path(to state: String) -> [String]? {
+        var paths: [String: [String]] = [initial: []]
+        var queue = [initial]
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            guard let here = paths[current] else { continue }
+            for next in targets(from: current) where paths[next] == nil {
+                paths[next] = here + [next]
+                queue.append(next)
+            }
+        }
+        return paths[state]
+    }
+
     public var constraintName: String { "\(table.name)_\(column)_transition" }
     public var functionName: QualifiedName { QualifiedName(table.schema, "\(table.name)_\(column)_transition") }
 
@@ -79,7 +97,7 @@ public struct StateMachine: Hashable, Sendable {
             BEGIN
                 IF TG_OP = 'INSERT' THEN
                     IF NEW.\(col) IS DISTINCT FROM \(quoteLiteral(initial)) THEN
-                        RAISE EXCEPTION 'invalid \(where_) on insert: % (a new row starts as \(initial))', NEW.\(col)
+                        RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(where_)) on insert: % (a new row starts as \(raiseText(initial)))")), NEW.\(col)
                             USING \(errorFields);
                     END IF;
                     RETURN NEW;
@@ -90,7 +108,7 @@ public struct StateMachine: Hashable, Sendable {
                 IF \(conditions.joined(separator: "\n       OR ")) THEN\(lock)
                     RETURN NEW;
                 END IF;
-                RAISE EXCEPTION 'invalid \(where_) transition: % -> %', OLD.\(col), NEW.\(col)
+                RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(where_)) transition: % -> %")), OLD.\(col), NEW.\(col)
                     USING \(errorFields),
                           HINT = \(quoteLiteral("allowed transitions: " + allowed));
             END
@@ -117,6 +135,10 @@ public struct EventRules: Hashable, Sendable {
     public var typeColumn: String
     public var timestampColumn: String
     public var statusColumn: String
+    /// The sessions' key column (the one `sessionColumn` references).
+    public var sessionKey: String
+    /// What a session is called in error messages ("call session").
+    public var sessionNoun: String
     /// Per session status, the event types allowed; every status appears once.
     public var allowed: [(status: String, eventTypes: [String])] {
         get { allowedPairs.map { ($0.status, $0.eventTypes) } }
@@ -131,7 +153,8 @@ public struct EventRules: Hashable, Sendable {
 
     public init(
         events: QualifiedName, sessions: QualifiedName, sessionColumn: String, typeColumn: String,
-        timestampColumn: String, statusColumn: String, allowed: [(status: String, eventTypes: [String])]
+        timestampColumn: String, statusColumn: String, sessionKey: String = "id", sessionNoun: String = "session",
+        allowed: [(status: String, eventTypes: [String])]
     ) {
         self.events = events
         self.sessions = sessions
@@ -139,6 +162,8 @@ public struct EventRules: Hashable, Sendable {
         self.typeColumn = typeColumn
         self.timestampColumn = timestampColumn
         self.statusColumn = statusColumn
+        self.sessionKey = sessionKey
+        self.sessionNoun = sessionNoun
         self.allowedPairs = allowed.map { Allowed(status: $0.status, eventTypes: $0.eventTypes) }
     }
 
@@ -171,18 +196,19 @@ public struct EventRules: Hashable, Sendable {
         let type = quoteIdentifierIfNeeded(typeColumn)
         let ts = quoteIdentifierIfNeeded(timestampColumn)
         let status = quoteIdentifierIfNeeded(statusColumn)
+        let key = quoteIdentifierIfNeeded(sessionKey)
         let conditions = allowedPairs.map {
             "(session_status = \(quoteLiteral($0.status)) AND NEW.\(type) IN (\($0.eventTypes.map(quoteLiteral).joined(separator: ", "))))"
         }
         // One lookup after the lock: the session's status (and tenant) and the
         // time of its latest event, in a single query.
-        let latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.id)"
+        let latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.\(key))"
         let lookup: String
         if let tenantColumn, let currentTenant {
             let tenant = quoteIdentifierIfNeeded(tenantColumn)
             lookup = """
                 SELECT s.\(status)::text, s.\(tenant), \(latestEvent) INTO session_status, session_tenant, latest
-            FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
+            FROM \(sessions.sql) s WHERE s.\(key) = NEW.\(session);
                 IF NOT FOUND THEN
                     IF NEW.\(tenant) IS NULL AND NEW.\(session) IS NOT NULL THEN
                         \(missingParentError(foreignKey: sessionColumn, parent: sessions, indent: "            "))
@@ -199,7 +225,7 @@ public struct EventRules: Hashable, Sendable {
         } else {
             lookup = """
                 SELECT s.\(status)::text, \(latestEvent) INTO session_status, latest
-            FROM \(sessions.sql) s WHERE s.id = NEW.\(session);
+            FROM \(sessions.sql) s WHERE s.\(key) = NEW.\(session);
                 IF NOT FOUND THEN
                     RETURN NEW; -- the foreign key (or row-level security) rejects the row
                 END IF;
@@ -215,19 +241,19 @@ public struct EventRules: Hashable, Sendable {
                 -- insert waited for the lock; only READ COMMITTED takes a new snapshot
                 -- per statement, so other isolation levels are refused.
                 IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
-                    RAISE EXCEPTION 'writes to \(events.name) need READ COMMITTED isolation; this transaction is %', pg_catalog.current_setting('transaction_isolation')
+                    RAISE EXCEPTION \(quoteLiteral("writes to \(raiseText(events.name)) need READ COMMITTED isolation; this transaction is %")), pg_catalog.current_setting('transaction_isolation')
                         USING ERRCODE = 'feature_not_supported',
                               HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
                 END IF;
                 PERFORM pg_catalog.pg_advisory_xact_lock(\(sessionLockNamespace), pg_catalog.hashtext(NEW.\(session)::text));
             \(lookup)
                 IF NOT (\(conditions.joined(separator: "\n                     OR "))) THEN
-                    RAISE EXCEPTION 'invalid \(events.name).\(typeColumn): % is not allowed while the call session is %', NEW.\(type), session_status
+                    RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(events.name)).\(raiseText(typeColumn)): % is not allowed while the \(raiseText(sessionNoun)) is %")), NEW.\(type), session_status
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                               COLUMN = \(quoteLiteral(typeColumn)), CONSTRAINT = \(quoteLiteral(typeConstraintName));
                 END IF;
                 IF latest IS NOT NULL AND NEW.\(ts) < latest THEN
-                    RAISE EXCEPTION 'invalid \(events.name).\(timestampColumn): % is earlier than the session''s latest event (%)', NEW.\(ts), latest
+                    RAISE EXCEPTION \(quoteLiteral("invalid \(raiseText(events.name)).\(raiseText(timestampColumn)): % is earlier than the session's latest event (%)")), NEW.\(ts), latest
                         USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                               COLUMN = \(quoteLiteral(timestampColumn)), CONSTRAINT = \(quoteLiteral(orderConstraintName));
                 END IF;
@@ -248,24 +274,67 @@ public struct EventRules: Hashable, Sendable {
     }
 }
 
-/// A phone-number column encrypted at rest with pgcrypto, with a keyed hash
-/// beside it for lookups without decryption.
-public struct PhoneProtection: Hashable, Sendable {
+/// A column encrypted at rest with pgcrypto, with a keyed hash beside it for
+/// lookups without decryption (the call-feedback model uses it for customer
+/// phone numbers). Every function name, and the words its errors use, are
+/// parameters; `normalizer` validates and normalises a plain value before it
+/// is encrypted and hashed.
+public struct EncryptedHashedColumn: Hashable, Sendable {
+    /// How the errors and comments name the protected values.
+    public struct Wording: Hashable, Sendable {
+        /// "customer phone numbers": what cannot be used without the key.
+        public var storedValues: String
+        /// "phone numbers": what a database's key encrypts.
+        public var values: String
+        /// "phone encryption key"
+        public var key: String
+        /// "number": one stored value.
+        public var value: String
+        /// "a phone number in any accepted format": what the lookup hash takes.
+        public var lookupInput: String
+        /// "the customer phone number": what the trigger encrypts.
+        public var trigger: String
+
+        public init(storedValues: String, values: String, key: String, value: String, lookupInput: String, trigger: String) {
+            self.storedValues = storedValues
+            self.values = values
+            self.key = key
+            self.value = value
+            self.lookupInput = lookupInput
+            self.trigger = trigger
+        }
+    }
+
     public var table: QualifiedName
     public var column: String
     public var hashColumn: String
-    /// The setting holding the key: `SET app.phone_encryption_key = '…'`.
+    /// The setting holding the key: `SET app.secret_key = '…'`.
     public var keySetting: String
-    /// The one-row table recording which key the numbers are stored with.
+    /// The one-row table recording which key the values are stored with.
     public var keyCheckTable: QualifiedName
     /// The schema pgcrypto is installed in.
     public var pgcryptoSchema: String
     public var serviceRoles: [String]
     public var writerRoles: [String]
+    /// Validates and normalises a plain value (one text argument, returns text).
+    public var normalizer: Function
+    /// Returns the key, refusing a missing or wrong one.
+    public var keyFunction: QualifiedName
+    /// Decrypts a stored value.
+    public var decryptFunction: QualifiedName
+    /// The keyed hash of a plain value.
+    public var lookupHashFunction: QualifiedName
+    /// The HMAC message whose keyed hash identifies the key in `keyCheckTable`.
+    public var keyCheckMessage: String
+    /// The lookup hash function's argument name.
+    public var lookupArgument: String
+    public var wording: Wording
 
     public init(
         table: QualifiedName, column: String, hashColumn: String, keySetting: String, keyCheckTable: QualifiedName,
-        pgcryptoSchema: String, serviceRoles: [String], writerRoles: [String]
+        pgcryptoSchema: String, serviceRoles: [String], writerRoles: [String], normalizer: Function,
+        keyFunction: QualifiedName, decryptFunction: QualifiedName, lookupHashFunction: QualifiedName,
+        keyCheckMessage: String, lookupArgument: String, wording: Wording
     ) {
         self.table = table
         self.column = column
@@ -275,50 +344,29 @@ public struct PhoneProtection: Hashable, Sendable {
         self.pgcryptoSchema = pgcryptoSchema
         self.serviceRoles = serviceRoles
         self.writerRoles = writerRoles
+        self.normalizer = normalizer
+        self.keyFunction = keyFunction
+        self.decryptFunction = decryptFunction
+        self.lookupHashFunction = lookupHashFunction
+        self.keyCheckMessage = keyCheckMessage
+        self.lookupArgument = lookupArgument
+        self.wording = wording
     }
 
-    var schema: String { table.schema }
-    public var normalizeFunction: QualifiedName { QualifiedName(schema, "normalize_swedish_phone") }
-    public var keyFunction: QualifiedName { QualifiedName(schema, "phone_encryption_key") }
-    public var decryptFunction: QualifiedName { QualifiedName(schema, "decrypt_customer_phone") }
-    public var lookupHashFunction: QualifiedName { QualifiedName(schema, "customer_phone_lookup_hash") }
-    public var triggerFunction: QualifiedName { QualifiedName(schema, "\(table.name)_\(column)_protect") }
-    public var validityConstraint: String { "\(table.name)_\(column)_swedish" }
+    public var normalizeFunction: QualifiedName { normalizer.name }
+    public var triggerFunction: QualifiedName { QualifiedName(table.schema, "\(table.name)_\(column)_protect") }
     private var crypto: String { quoteIdentifierIfNeeded(pgcryptoSchema) }
 
     public func functions() -> [Function] {
         let col = quoteIdentifierIfNeeded(column)
         let hash = quoteIdentifierIfNeeded(hashColumn)
-        let normalize = Function(
-            normalizeFunction, arguments: [.init("raw", .text)], returns: "text", language: .plpgsql,
-            volatility: .immutable, strict: true, searchPath: ["pg_catalog", "pg_temp"],
-            executeGrantees: writerRoles,
-            comment: "Normalises a Swedish phone number (+46, 0046 or leading 0; spaces and hyphens ignored) to +46 and 7-9 digits; raises 23514 without echoing the number.",
-            body: """
-                DECLARE
-                    compact text := pg_catalog.translate(raw, ' -', '');
-                    national text;
-                BEGIN
-                    IF compact LIKE '+46%' THEN
-                        national := pg_catalog.substr(compact, 4);
-                    ELSIF compact LIKE '0046%' THEN
-                        national := pg_catalog.substr(compact, 5);
-                    ELSIF compact LIKE '0%' THEN
-                        national := pg_catalog.substr(compact, 2);
-                    END IF;
-                    IF national IS NULL OR national !~ '^[1-9][0-9]{6,8}$' THEN
-                        RAISE EXCEPTION 'invalid Swedish phone number (% characters): expected +46, 0046 or 0 followed by 7 to 9 digits, the first not 0', pg_catalog.length(raw)
-                            USING ERRCODE = 'check_violation', COLUMN = \(quoteLiteral(column)), CONSTRAINT = \(quoteLiteral(validityConstraint));
-                    END IF;
-                    RETURN '+46' || national;
-                END
-                """)
+        let w = wording
         // SECURITY DEFINER to read (and, on first use, write) the check table,
         // which no role is granted; VOLATILE because of that first write.
         let key = Function(
             keyFunction, returns: "text", language: .plpgsql, volatility: .volatile, securityDefiner: true,
             searchPath: ["pg_catalog", "pg_temp"], executeGrantees: writerRoles,
-            comment: "The key in \(keySetting): raises 55000 when it is not set and 22023 when it is not the key the stored numbers use (the first key used is recorded in \(keyCheckTable.name)).",
+            comment: "The key in \(keySetting): raises 55000 when it is not set and 22023 when it is not the key the stored \(w.value)s use (the first key used is recorded in \(keyCheckTable.name)).",
             body: """
                 DECLARE
                     key text := pg_catalog.current_setting(\(quoteLiteral(keySetting)), true);
@@ -326,11 +374,11 @@ public struct PhoneProtection: Hashable, Sendable {
                     recorded bytea;
                 BEGIN
                     IF key IS NULL OR key = '' THEN
-                        RAISE EXCEPTION '\(keySetting) is not set: customer phone numbers cannot be encrypted, decrypted or looked up'
+                        RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not set: \(raiseText(w.storedValues)) cannot be encrypted, decrypted or looked up"))
                             USING ERRCODE = 'object_not_in_prerequisite_state',
-                                  HINT = 'SET \(keySetting) in the session (or ALTER ROLE ... SET) to the phone encryption key';
+                                  HINT = \(quoteLiteral("SET \(keySetting) in the session (or ALTER ROLE ... SET) to the \(w.key)"));
                     END IF;
-                    computed := \(crypto).hmac('pgmigrate phone encryption key check', key, 'sha256');
+                    computed := \(crypto).hmac(\(quoteLiteral(keyCheckMessage)), key, 'sha256');
                     SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
                     IF recorded IS NULL THEN
                         -- Numbers already stored (before the record, or after the owner
@@ -339,9 +387,9 @@ public struct PhoneProtection: Hashable, Sendable {
                             PERFORM \(crypto).pgp_sym_decrypt(pg_catalog.decode(t.\(col), 'base64'), key)
                             FROM \(table.sql) t WHERE t.\(col) IS NOT NULL LIMIT 1;
                         EXCEPTION WHEN external_routine_invocation_exception THEN
-                            RAISE EXCEPTION '\(keySetting) is not the key this database''s phone numbers are encrypted with (a stored number does not decrypt: %)', SQLERRM
+                            RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not the key this database's \(raiseText(w.values)) are encrypted with (a stored \(raiseText(w.value)) does not decrypt: %)")), SQLERRM
                                 USING ERRCODE = 'invalid_parameter_value',
-                                      HINT = 'set the key the numbers were stored with';
+                                      HINT = \(quoteLiteral("set the key the \(w.value)s were stored with"));
                         END;
                         -- The first key used becomes the database's key; a concurrent
                         -- first use with another key waits here and is then refused.
@@ -349,9 +397,9 @@ public struct PhoneProtection: Hashable, Sendable {
                         SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
                     END IF;
                     IF recorded IS DISTINCT FROM computed THEN
-                        RAISE EXCEPTION '\(keySetting) is not the key this database''s phone numbers are encrypted with'
+                        RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not the key this database's \(raiseText(w.values)) are encrypted with"))
                             USING ERRCODE = 'invalid_parameter_value',
-                                  HINT = 'set the key the numbers were stored with; \(keyCheckTable.name) records it (as an HMAC) since the first number was stored';
+                                  HINT = \(quoteLiteral("set the key the \(w.value)s were stored with; \(keyCheckTable.name) records it (as an HMAC) since the first \(w.value) was stored"));
                     END IF;
                     RETURN key;
                 END
@@ -362,10 +410,10 @@ public struct PhoneProtection: Hashable, Sendable {
             comment: "Decrypts a stored \(table.name).\(column) with the key in \(keySetting).",
             body: "SELECT \(crypto).pgp_sym_decrypt(pg_catalog.decode(ciphertext, 'base64'), \(keyFunction.sql)())")
         let lookup = Function(
-            lookupHashFunction, arguments: [.init("phone", .text)], returns: "bytea", language: .sql,
+            lookupHashFunction, arguments: [.init(lookupArgument, .text)], returns: "bytea", language: .sql,
             volatility: .stable, strict: true, searchPath: ["pg_catalog", "pg_temp"], executeGrantees: serviceRoles,
-            comment: "The keyed hash stored in \(table.name).\(hashColumn) for a phone number in any accepted format.",
-            body: "SELECT \(crypto).hmac(\(normalizeFunction.sql)(phone), \(keyFunction.sql)(), 'sha256')")
+            comment: "The keyed hash stored in \(table.name).\(hashColumn) for \(w.lookupInput).",
+            body: "SELECT \(crypto).hmac(\(normalizeFunction.sql)(\(quoteIdentifierIfNeeded(lookupArgument))), \(keyFunction.sql)(), 'sha256')")
         let protect = Function(
             triggerFunction, returns: "trigger", language: .plpgsql, searchPath: ["pg_catalog", "pg_temp"],
             executeGrantees: [],
@@ -381,7 +429,7 @@ public struct PhoneProtection: Hashable, Sendable {
                     END IF;
                     IF NEW.\(col) IS NULL THEN
                         IF TG_OP = 'INSERT' THEN
-                            RAISE EXCEPTION 'null value in column "\(column)" of relation "\(table.name)" violates not-null constraint'
+                            RAISE EXCEPTION \(quoteLiteral("null value in column \"\(raiseText(column))\" of relation \"\(raiseText(table.name))\" violates not-null constraint"))
                                 USING ERRCODE = 'not_null_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = \(quoteLiteral(column));
                         END IF;
                         NEW.\(hash) := NULL; -- erasure
@@ -394,18 +442,22 @@ public struct PhoneProtection: Hashable, Sendable {
                     RETURN NEW;
                 END
                 """)
-        return [normalize, key, decrypt, lookup, protect]
+        return [normalizer, key, decrypt, lookup, protect]
     }
 
     public func trigger() -> Trigger {
         Trigger(
             "\(table.name)_\(column)_protect", .before, [.insert, .update(of: [column, hashColumn])],
-            execute: triggerFunction, comment: "Encrypts the customer phone number at rest.")
+            execute: triggerFunction, comment: "Encrypts \(wording.trigger) at rest.")
     }
 }
 
+/// The encrypted column kit under the name the call-feedback model first gave it.
+public typealias PhoneProtection = EncryptedHashedColumn
+
 /// Row-level security by tenant: a tenant role sees only rows whose
 /// `column` equals the current tenant setting; a service role sees all.
+/// The tenant function, the policy names and the roles are parameters.
 public struct TenantIsolation: Hashable, Sendable {
     public var schema: String
     public var column: String
@@ -414,10 +466,20 @@ public struct TenantIsolation: Hashable, Sendable {
     public var serviceRole: String
     public var tables: [QualifiedName]
     public var forceRowSecurity: Bool
+    /// The function returning the session's tenant (from `setting`).
+    public var currentTenantFunction: QualifiedName
+    /// `<table>` + this names the tenant's policy (`_tenant_isolation`).
+    public var tenantPolicySuffix: String
+    /// `<table>` + this names the service role's policy (`_system_access`).
+    public var servicePolicySuffix: String
+    /// What a tenant is called in comments ("business").
+    public var tenantNoun: String
 
     public init(
         schema: String, column: String, setting: String, tenantRole: String, serviceRole: String,
-        tables: [QualifiedName], forceRowSecurity: Bool
+        tables: [QualifiedName], forceRowSecurity: Bool, currentTenantFunction: QualifiedName,
+        tenantPolicySuffix: String = "_tenant_isolation", servicePolicySuffix: String = "_system_access",
+        tenantNoun: String = "tenant"
     ) {
         self.schema = schema
         self.column = column
@@ -426,14 +488,16 @@ public struct TenantIsolation: Hashable, Sendable {
         self.serviceRole = serviceRole
         self.tables = tables
         self.forceRowSecurity = forceRowSecurity
+        self.currentTenantFunction = currentTenantFunction
+        self.tenantPolicySuffix = tenantPolicySuffix
+        self.servicePolicySuffix = servicePolicySuffix
+        self.tenantNoun = tenantNoun
     }
-
-    public var currentTenantFunction: QualifiedName { QualifiedName(schema, "get_current_business_id") }
 
     public func roles() -> [Role] {
         [
             Role(serviceRole, comment: "The system service: all rows."),
-            Role(tenantRole, comment: "A tenant: only rows of the business in \(setting)."),
+            Role(tenantRole, comment: "A tenant: only rows of the \(tenantNoun) in \(setting)."),
         ]
     }
 
@@ -458,10 +522,10 @@ public struct TenantIsolation: Hashable, Sendable {
     public func policies(for table: QualifiedName) -> [Policy] {
         [
             Policy(
-                "\(table.name)_business_isolation", to: [tenantRole], using: predicate, withCheck: predicate,
-                comment: "A tenant reads and writes only rows of its own business."),
+                "\(table.name)\(tenantPolicySuffix)", to: [tenantRole], using: predicate, withCheck: predicate,
+                comment: "A tenant reads and writes only rows of its own \(tenantNoun)."),
             Policy(
-                "\(table.name)_system_access", to: [serviceRole], using: "true", withCheck: "true",
+                "\(table.name)\(servicePolicySuffix)", to: [serviceRole], using: "true", withCheck: "true",
                 comment: "The system service reads and writes all rows."),
         ]
     }
@@ -548,15 +612,20 @@ public struct UpdatedAtRule: Hashable, Sendable {
     }
 }
 
+/// A name inside a RAISE format string: `%` doubled, so it prints as
+/// itself instead of taking a parameter's place.
+func raiseText(_ name: String) -> String { name.replacingAll("%", with: "%%") }
+
 /// The RAISE a trigger uses when the parent row of a child's foreign key is
 /// missing: the same SQLSTATE (23503), constraint name (`<table>_<column>_fkey`,
 /// from the trigger's table) and detail as the foreign key itself would give.
 func missingParentError(foreignKey: String, parent: QualifiedName, indent: String) -> String {
     let column = quoteIdentifierIfNeeded(foreignKey)
+    let suffix = quoteLiteral("_\(foreignKey)_fkey")
     return [
-        "RAISE EXCEPTION 'insert or update on table \"%\" violates foreign key constraint \"%\"', TG_TABLE_NAME, TG_TABLE_NAME || '_\(foreignKey)_fkey'",
+        "RAISE EXCEPTION 'insert or update on table \"%\" violates foreign key constraint \"%\"', TG_TABLE_NAME, TG_TABLE_NAME || \(suffix)",
         "    USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,",
-        "          CONSTRAINT = TG_TABLE_NAME || '_\(foreignKey)_fkey',",
-        "          DETAIL = 'Key (\(foreignKey))=(' || NEW.\(column) || ') is not present in table \"\(parent.name)\".';",
+        "          CONSTRAINT = TG_TABLE_NAME || \(suffix),",
+        "          DETAIL = \(quoteLiteral("Key (\(foreignKey))=(")) || NEW.\(column) || \(quoteLiteral(") is not present in table \"\(parent.name)\"."));",
     ].joined(separator: "\n" + indent)
 }

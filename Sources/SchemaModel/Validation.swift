@@ -6,7 +6,7 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public let kind: Kind
-    /// The object the error is about, e.g. `table public.call_sessions`.
+    /// The object the error is about, e.g. `table public.orders`.
     public let object: String
     public let message: String
 

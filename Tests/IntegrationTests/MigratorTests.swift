@@ -59,13 +59,15 @@ final class MigratorTests: XCTestCase {
     }
 
     private func assertRefused(
-        _ status: ExitStatus, contains: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void
+        _ status: ExitStatus, _ reason: PGMigrateError.Reason? = nil, contains: [String], file: StaticString = #filePath,
+        line: UInt = #line, _ body: () throws -> Void
     ) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
             guard let error = error as? PGMigrateError else {
                 return XCTFail("expected PGMigrateError, got \(error)", file: file, line: line)
             }
             XCTAssertEqual(error.status, status, error.message, file: file, line: line)
+            if let reason { XCTAssertEqual(error.reason, reason, error.message, file: file, line: line) }
             for text in contains {
                 XCTAssertTrue(error.message.contains(text), "\(error.message) should contain \(text)", file: file, line: line)
             }
@@ -204,7 +206,7 @@ final class MigratorTests: XCTestCase {
         try migrator(db, dir).migrate()
         try write(dir, "0001_users.sql", "CREATE TABLE users (id bigint);\n")
         try write(dir, "0002_more.sql", "CREATE TABLE more (id int);\n")
-        assertRefused(.refused, contains: ["0001_users.sql", "edited"]) { try migrator(db, dir).migrate() }
+        assertRefused(.refused, .editedFile, contains: ["0001_users.sql", "edited"]) { try migrator(db, dir).migrate() }
         XCTAssertFalse(try tableExists(db, "more"))
         XCTAssertEqual(try ledger(db).map(\.version), [1])
 
@@ -236,7 +238,7 @@ final class MigratorTests: XCTestCase {
         try migrator(db, dir).migrate()
         try FileManager.default.removeItem(at: dir.appendingPathComponent("0001_a.sql"))
         try write(dir, "0003_c.sql", "CREATE TABLE c (id int);")
-        assertRefused(.refused, contains: ["0001_a", "no file"]) { try migrator(db, dir).migrate() }
+        assertRefused(.refused, .missingFile, contains: ["0001_a", "no file"]) { try migrator(db, dir).migrate() }
         XCTAssertFalse(try tableExists(db, "c"))
         var warnings: [String] = []
         let report = try migrator(db, dir) { $0.allowMissingFiles = true }.migrate { warnings.append($0.message) }
@@ -250,7 +252,7 @@ final class MigratorTests: XCTestCase {
         let dir = try migrations(["0001_a.sql": "CREATE TABLE a (id int);", "0003_c.sql": "CREATE TABLE c (id int);"])
         try migrator(db, dir).migrate()
         try write(dir, "0002_b.sql", "CREATE TABLE b (id int);")
-        assertRefused(.refused, contains: ["0002_b.sql", "0003_c"]) { try migrator(db, dir).migrate() }
+        assertRefused(.refused, .outOfOrder, contains: ["0002_b.sql", "0003_c"]) { try migrator(db, dir).migrate() }
         XCTAssertEqual(try migrator(db, dir) { $0.allowOutOfOrder = true }.migrate().applied.map(\.version), [2])
     }
 
@@ -269,7 +271,7 @@ final class MigratorTests: XCTestCase {
                   FROM missing_table;
                 """,
         ])
-        assertRefused(.database, contains: ["0002_bad.sql:6:", "42P01", "missing_table", "rolled back"]) {
+        assertRefused(.database, .statementFailed, contains: ["0002_bad.sql:6:", "42P01", "missing_table", "rolled back"]) {
             try migrator(db, dir).migrate()
         }
         XCTAssertEqual(try ledger(db).map(\.version), [1])
@@ -295,7 +297,7 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(rows.map(\.state), [.applied, .dirty])
         XCTAssertTrue(rows.last?.failure?.contains("missing_table") ?? false)
 
-        assertRefused(.refused, contains: ["0002_nontx", "dirty", "repair"]) { try migrator(db, dir).migrate() }
+        assertRefused(.refused, .dirtyLedger, contains: ["0002_nontx", "dirty", "repair"]) { try migrator(db, dir).migrate() }
         let cliRun = try cli(db, dir, ["migrate"])
         XCTAssertEqual(cliRun.status, ExitStatus.refused.rawValue, cliRun.stderr)
         XCTAssertFalse(try tableExists(db, "after"))
@@ -307,7 +309,7 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(repair.status, 0, repair.stderr)
         XCTAssertEqual(try migrator(db, dir).migrate().applied.map(\.version), [3])
         XCTAssertEqual(try ledger(db).map(\.state), [.applied, .applied, .applied])
-        assertRefused(.refused, contains: ["not dirty"]) { try migrator(db, dir).repair(3, action: .forget) }
+        assertRefused(.refused, .wrongLedgerState, contains: ["not dirty"]) { try migrator(db, dir).repair(3, action: .forget) }
     }
 
     func testFailedConcurrentIndexBuildIsReportedAndTheRetryIsClean() throws {
@@ -368,7 +370,7 @@ final class MigratorTests: XCTestCase {
         let blocker = try db.connect()
         try blocker.executeScript("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
         var retries: [String] = []
-        assertRefused(.database, contains: ["0002_alter.sql:2:", "lock_timeout", "55P03", "3 attempt(s)"]) {
+        assertRefused(.database, .lockTimeout, contains: ["0002_alter.sql:2:", "lock_timeout", "55P03", "3 attempt(s)"]) {
             try migrator(db, dir) {
                 $0.lockTimeout = 0.2
                 $0.lockRetries = 2
@@ -395,6 +397,9 @@ final class MigratorTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("waiting for the migration lock (held by backend PID \(holder.backendPID))"), result.stderr)
         XCTAssertTrue(result.stderr.contains("--lock-wait"), result.stderr)
         XCTAssertFalse(try tableExists(db, "a"))
+        assertRefused(.refused, .migrationLockBusy, contains: ["migration lock"]) {
+            try migrator(db, dir) { $0.lockWait = 0.2 }.migrate()
+        }
         try holder.execute("SELECT pg_advisory_unlock($1)", [AdvisoryLock.key])
         XCTAssertEqual(try cli(db, dir, ["migrate", "--lock-wait", "5"]).status, 0)
     }
@@ -461,7 +466,7 @@ final class MigratorTests: XCTestCase {
         let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(rows.map { $0["state"] as? String }, ["baselined", "baselined"])
         XCTAssertEqual(try db.connect().execute("SELECT count(*) FROM users").scalar(Int.self), 0, "baseline runs nothing")
-        assertRefused(.refused, contains: ["0002_orders", "baselined"]) { try migrator(db, dir).rollback() }
+        assertRefused(.refused, .wrongLedgerState, contains: ["0002_orders", "baselined"]) { try migrator(db, dir).rollback() }
 
         try db.connect().execute("INSERT INTO users VALUES (1, 'x')")
         XCTAssertEqual(try migrator(db, dir).migrate().applied.map(\.version), [3])

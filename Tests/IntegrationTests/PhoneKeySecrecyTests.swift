@@ -9,6 +9,7 @@ import XCTest
 /// reports a key stored in `pg_db_role_setting` or a configuration file.
 final class PhoneKeySecrecyTests: XCTestCase {
     let model = CallFeedbackSchema.catalog()
+    static let keySetting = CallFeedbackModel().secretSettings(schema: "public").first ?? "app.phone_encryption_key"
 
     // MARK: - Startup settings
 
@@ -41,7 +42,7 @@ final class PhoneKeySecrecyTests: XCTestCase {
         _ = try database.connect().executeScript(GeneratedMigration.initial(model).contents)
         let admin = try TestServer.admin()
         let check = DriftCheck(
-            catalog: model, schema: "public", target: database.settings, secretSettings: [Eraser.keySetting])
+            catalog: model, schema: "public", target: database.settings, secretSettings: [Self.keySetting])
         XCTAssertEqual(try check.run().exposures, [], "a clean database has no exposed key")
 
         let secret = "exposed-key-\(UUID().uuidString)"
@@ -115,7 +116,7 @@ final class PhoneKeySecrecyTests: XCTestCase {
         let owner = try database.connect()
         let business = try owner.execute("INSERT INTO businesses (id) VALUES (gen_random_uuid()) RETURNING id").scalar(UUID.self)
         let verification = try owner.execute("INSERT INTO customer_verifications (id) VALUES (gen_random_uuid()) RETURNING id").scalar(UUID.self)
-        let tenant = try database.settings.adding(StartupSetting(Eraser.keySetting, key)).connect(applicationName: "tenant app")
+        let tenant = try database.settings.adding(StartupSetting(Self.keySetting, key)).connect(applicationName: "tenant app")
         try tenant.execute("SET ROLE business_app")
         try tenant.execute("SELECT set_config('app.current_business_id', $1, false)", [business.uuidString.lowercased()])
         try tenant.execute(

@@ -7,16 +7,16 @@ import XCTest
 /// Builders for the retention and erasure tests: backdated call sessions,
 /// events, responses and provider logs inserted through the real triggers.
 enum RetentionFixtures {
-    static let key = "retention-test-key"
+    static let key = TestModel.phoneKey
 
     /// Applies the generated schema and sets the phone encryption key for the session.
     static func prepare(_ connection: Connection) throws {
-        _ = try connection.executeScript(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents)
+        try TestModel.applySchema(connection)
         try useKey(connection)
     }
 
     static func useKey(_ connection: Connection) throws {
-        try connection.execute("SELECT pg_catalog.set_config('app.phone_encryption_key', $1, false)", [key])
+        try TestModel.useKey(connection)
     }
 
     struct Tenant {
@@ -52,14 +52,8 @@ enum RetentionFixtures {
                     now() - make_interval(secs => $7::float8 * 86400))
             """,
             [id, tenant.business, tenant.verification, phone, recordingURL, transcript, daysAgo])
-        let path: [String]
-        switch status {
-        case "initiated": path = []
-        case "failed": path = ["failed"]
-        case "connecting": path = ["connecting"]
-        case "in_progress": path = ["connecting", "in_progress"]
-        case "completed": path = ["connecting", "in_progress", "completed"]
-        default: path = ["connecting", "in_progress", status]
+        guard let path = TestModel.statusPaths[status] else {
+            throw PQError(kind: .usage, message: "no call status \(status) in the state machine")
         }
         for next in path {
             try connection.execute("UPDATE public.call_sessions SET status = $2::public.call_status WHERE id = $1", [id, next])

@@ -105,3 +105,30 @@ final class SQLSplitterTests: XCTestCase {
         XCTAssertEqual(result.directives.map(\.line), [1, 6])
     }
 }
+
+/// The one lexer under the splitter and the statement recognisers.
+final class SQLLexerTests: XCTestCase {
+    private func kinds(_ sql: String) throws -> [SQLToken.Kind] {
+        var lexer = SQLLexer(sql)
+        var out: [SQLToken.Kind] = []
+        while let token = try lexer.next() { out.append(token.kind) }
+        return out
+    }
+
+    func testTokenKinds() throws {
+        XCTAssertEqual(try kinds("SELECT E'a\\'b', 'c''d', \"x\"\"y\", $q$;$q$, $1 -- note\n/* a /* b */ */;"), [
+            .word, .string, .symbol, .string, .symbol, .quotedIdentifier, .symbol, .dollarString, .symbol, .symbol,
+            .symbol, .lineComment, .blockComment, .semicolon,
+        ])
+        // A trailing E of a longer word is not an escape-string prefix.
+        XCTAssertEqual(try kinds("SOME'x'"), [.word, .string])
+        XCTAssertThrowsError(try kinds("SELECT 'open"))
+    }
+
+    func testTokensCarryTheirLines() throws {
+        var lexer = SQLLexer("a\n  b\n\nc", firstLine: 10)
+        var lines: [Int] = []
+        while let token = try lexer.next() { lines.append(token.line) }
+        XCTAssertEqual(lines, [10, 11, 13])
+    }
+}

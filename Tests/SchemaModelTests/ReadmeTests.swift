@@ -13,4 +13,24 @@ final class ReadmeTests: XCTestCase {
             text.contains(CallFeedbackSchema.rules().markdown),
             "README.md is out of date: paste the output of `pgmigrate schema --rules-markdown`")
     }
+
+    /// The README's layout names every module under Sources/, and its
+    /// Architecture section names every Swift module but the C shims.
+    func testReadmeMapsEveryModule() throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let architecture = text.range(of: "## Architecture"), let layout = text.range(of: "## Layout") else {
+            return XCTFail("README.md has no Architecture or Layout section")
+        }
+        let map = text[architecture.upperBound..<layout.lowerBound]
+        let modules = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Sources").path).sorted()
+        XCTAssertTrue(modules.contains("SchemaModel"), "\(modules)")
+        for module in modules {
+            XCTAssertTrue(text.contains("| `Sources/\(module)` |"), "the README's Layout misses Sources/\(module)")
+            if !module.hasPrefix("CLib") {
+                XCTAssertTrue(map.contains("| `\(module)` |"), "the README's Architecture misses \(module)")
+            }
+        }
+    }
 }

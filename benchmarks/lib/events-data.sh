@@ -11,11 +11,9 @@ TENANTS=${BENCH_TENANTS:-100}
 TENANT=7  # the tenant measured: its sessions are n = TENANT + TENANTS * j
 SESSIONS_PER_TENANT=$((SESSIONS / TENANTS))
 
-# The database URL with another database name.
-base=${DATABASE_URL%%\?*}
-query=${DATABASE_URL#"$base"}
-server=${base%/*}
-DB_URL="$server/pgm_bench$query"
+# The same server, database pgm_bench.
+source scripts/lib/database-url.sh
+DB_URL=$(database_url pgm_bench)
 
 psql_admin() { psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAt "$@"; }
 psql_bench() { psql "$DB_URL" -v ON_ERROR_STOP=1 -qAt "$@"; }

@@ -126,7 +126,7 @@ public struct DriftTimings: Sendable, Hashable, Codable {
 /// any role may select from, or in the server's configuration files, whose
 /// values every session inherits and may `SHOW`.
 public struct SecretExposure: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The setting, e.g. `app.phone_encryption_key` (never its value).
+    /// The setting's name (never its value).
     public var setting: String
     /// Where it is stored: `ALTER ROLE app SET`, `ALTER DATABASE db SET`,
     /// `ALTER ROLE app IN DATABASE db SET`, or `configuration file`.

@@ -18,7 +18,7 @@ public struct Generator: Sendable {
         do {
             try catalog.validate()
         } catch {
-            throw PGMigrateError(.dataError, error.description)
+            throw PGMigrateError(.invalidModel, error.description)
         }
         return GeneratedMigration.initial(catalog)
     }

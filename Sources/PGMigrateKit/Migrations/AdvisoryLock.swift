@@ -47,7 +47,7 @@ public final class AdvisoryLock {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {
                 let who = holder().map { " (held by backend PID \($0))" } ?? ""
-                throw PGMigrateError(.refused, "another pgmigrate holds the migration lock\(who); gave up after waiting \(Self.seconds(wait)) (--lock-wait)")
+                throw PGMigrateError(.migrationLockBusy, "another pgmigrate holds the migration lock\(who); gave up after waiting \(Self.seconds(wait)) (--lock-wait)")
             }
             Thread.sleep(forTimeInterval: min(delay, remaining))
             delay = min(delay * 2, 0.5)

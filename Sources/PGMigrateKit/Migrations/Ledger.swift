@@ -1,4 +1,5 @@
 import Foundation
+import SchemaModel
 import PQClient
 
 /// One row of `pgmigrate.schema_migrations`.
@@ -24,7 +25,7 @@ public struct LedgerEntry: Codable, Sendable, Hashable {
     /// For dirty rows: the error that stopped it (or that it was interrupted).
     public let failure: String?
 
-    public var identifier: String { String(format: "%04lld", version) + "_" + name }
+    public var identifier: String { MigrationFileName.identifier(version: version, name: name) }
 }
 
 /// The migration ledger: schema `pgmigrate`, table `schema_migrations`.
@@ -122,5 +123,13 @@ public enum Ledger {
     static func updateChecksum(_ connection: Connection, version: Int64, checksum: String) throws {
         try connection.execute(
             "UPDATE pgmigrate.schema_migrations SET checksum = $2 WHERE version = $1", [version, checksum])
+    }
+}
+
+extension Ledger {
+    /// Records how long the migration's committed attempt took (in its transaction).
+    static func setExecutionMs(_ connection: Connection, version: Int64, _ milliseconds: Int64) throws {
+        try connection.execute(
+            "UPDATE pgmigrate.schema_migrations SET execution_ms = $2 WHERE version = $1", [version, milliseconds])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SchemaModel
 
 /// One versioned migration file, `NNNN_name.sql`, parsed and checksummed.
 ///
@@ -30,7 +31,7 @@ public struct MigrationFile: Sendable, Hashable {
 
     /// `0001_initial_schema`: the file name without `.sql`.
     public var identifier: String {
-        fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
+        fileName.hasSuffix(MigrationFileName.fileExtension) ? String(fileName.dropLast(MigrationFileName.fileExtension.count)) : fileName
     }
 
     public static let noTransactionDirective = "no-transaction"
@@ -39,24 +40,12 @@ public struct MigrationFile: Sendable, Hashable {
     /// Parses `NNNN_name.sql`; returns `nil` for files that are not `.sql` files
     /// (or hidden ones), throws for `.sql` files with a malformed name.
     public static func parseFileName(_ fileName: String) throws -> (version: Int64, name: String)? {
-        guard fileName.hasSuffix(".sql"), !fileName.hasPrefix(".") else { return nil }
-        let stem = fileName.dropLast(4)
-        let digits = stem.prefix(while: { $0.isASCII && $0.isNumber })
-        let rest = stem.dropFirst(digits.count)
-        let expected = "expected NNNN_name.sql (a version number, an underscore, then letters, digits, _ or -)"
-        guard !digits.isEmpty, rest.first == "_" else {
-            throw PGMigrateError(.dataError, "malformed migration file name \(fileName): \(expected)")
+        switch MigrationFileName.parse(fileName) {
+        case .notMigration: return nil
+        case .migration(let version, let name): return (version, name)
+        case .malformed(let problem):
+            throw PGMigrateError(.malformedMigration, "malformed migration file name \(fileName): \(problem)")
         }
-        let name = rest.dropFirst()
-        guard !name.isEmpty,
-            name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") })
-        else {
-            throw PGMigrateError(.dataError, "malformed migration file name \(fileName): \(expected)")
-        }
-        guard let version = Int64(digits) else {
-            throw PGMigrateError(.dataError, "malformed migration file name \(fileName): version \(digits) is too large")
-        }
-        return (version, String(name))
     }
 
     /// Replaces CRLF and lone CR with LF, so a Windows checkout has the same checksum.
@@ -86,17 +75,17 @@ public struct MigrationFile: Sendable, Hashable {
     public init(fileName: String, path: String? = nil, contents: [UInt8]) throws {
         let shownPath = path ?? fileName
         guard let (version, name) = try Self.parseFileName(fileName) else {
-            throw PGMigrateError(.dataError, "\(shownPath): not a migration file name (NNNN_name.sql)")
+            throw PGMigrateError(.malformedMigration, "\(shownPath): not a migration file name (NNNN_name.sql)")
         }
         let normalised = Self.normaliseLineEndings(contents)
         guard let text = String(bytes: normalised, encoding: .utf8) else {
-            throw PGMigrateError(.dataError, "\(shownPath): not valid UTF-8")
+            throw PGMigrateError(.malformedMigration, "\(shownPath): not valid UTF-8")
         }
         let scanned: SQLSplitter.Result
         do {
             scanned = try SQLSplitter.scan(text)
         } catch let failure as SQLSplitter.Failure {
-            throw PGMigrateError(.dataError, "\(shownPath):\(failure.line): \(failure.message)")
+            throw PGMigrateError(.malformedMigration, "\(shownPath):\(failure.line): \(failure.message)")
         }
         let firstStatementLine = scanned.statements.first?.line ?? Int.max
         var transactional = true
@@ -105,21 +94,21 @@ public struct MigrationFile: Sendable, Hashable {
             switch directive.name {
             case Self.noTransactionDirective:
                 guard directive.line < firstStatementLine, down == nil else {
-                    throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): `-- pgmigrate: no-transaction` must be in the header, before the first statement")
+                    throw PGMigrateError(.malformedMigration, "\(shownPath):\(directive.line): `-- pgmigrate: no-transaction` must be in the header, before the first statement")
                 }
                 transactional = false
             case Self.downDirective:
                 guard down == nil else {
-                    throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): a second `-- pgmigrate: down` marker")
+                    throw PGMigrateError(.malformedMigration, "\(shownPath):\(directive.line): a second `-- pgmigrate: down` marker")
                 }
                 guard directive.startsLine else {
-                    throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): `-- pgmigrate: down` must be on a line of its own")
+                    throw PGMigrateError(.malformedMigration, "\(shownPath):\(directive.line): `-- pgmigrate: down` must be on a line of its own")
                 }
                 down = directive
             case _ where Self.isLintDirective(directive.name):
                 continue
             default:
-                throw PGMigrateError(.dataError, "\(shownPath):\(directive.line): unknown directive `-- pgmigrate: \(directive.name)` (known: no-transaction, down, lint-ignore, lint-ignore-file)")
+                throw PGMigrateError(.malformedMigration, "\(shownPath):\(directive.line): unknown directive `-- pgmigrate: \(directive.name)` (known: no-transaction, down, lint-ignore, lint-ignore-file)")
             }
         }
         var up = scanned.statements
@@ -132,12 +121,12 @@ public struct MigrationFile: Sendable, Hashable {
             let upBytes = Array(normalised[0..<down.lineStart])
             let reSplit = try? SQLSplitter.split(String(decoding: upBytes, as: UTF8.self))
             if reSplit != up {
-                throw PGMigrateError(.dataError, "\(shownPath):\(down.line): the statement above `-- pgmigrate: down` is not terminated with ;")
+                throw PGMigrateError(.malformedMigration, "\(shownPath):\(down.line): the statement above `-- pgmigrate: down` is not terminated with ;")
             }
         }
         if transactional {
             for statement in up + (downStatements ?? []) where Self.controlsTransaction(statement.text) {
-                throw PGMigrateError(.dataError, "\(shownPath):\(statement.line): transaction control (BEGIN/COMMIT/ROLLBACK) in a migration that pgmigrate runs in a transaction; remove it, or add `-- pgmigrate: no-transaction`")
+                throw PGMigrateError(.malformedMigration, "\(shownPath):\(statement.line): transaction control (BEGIN/COMMIT/ROLLBACK) in a migration that pgmigrate runs in a transaction; remove it, or add `-- pgmigrate: no-transaction`")
             }
         }
         self.version = version
@@ -181,7 +170,7 @@ public struct MigrationFile: Sendable, Hashable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw PGMigrateError(.dataError, "cannot read migration directory \(directory.path): \(error.localizedDescription)")
+            throw PGMigrateError(.malformedMigration, "cannot read migration directory \(directory.path): \(error.localizedDescription)")
         }
         var files: [MigrationFile] = []
         var byVersion: [Int64: String] = [:]
@@ -191,14 +180,14 @@ public struct MigrationFile: Sendable, Hashable {
             let path = display(url, in: directory)
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw PGMigrateError(.dataError, "\(path): a directory, expected a migration file")
+                throw PGMigrateError(.malformedMigration, "\(path): a directory, expected a migration file")
             }
             guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw PGMigrateError(.dataError, "\(path): cannot read the file")
+                throw PGMigrateError(.malformedMigration, "\(path): cannot read the file")
             }
             let file = try MigrationFile(fileName: fileName, path: path, contents: [UInt8](data))
             if let other = byVersion[file.version] {
-                throw PGMigrateError(.dataError, "duplicate migration version \(file.version): \(other) and \(fileName)")
+                throw PGMigrateError(.malformedMigration, "duplicate migration version \(file.version): \(other) and \(fileName)")
             }
             byVersion[file.version] = fileName
             files.append(file)

@@ -1,4 +1,5 @@
 import Foundation
+import SchemaModel
 import PQClient
 
 /// Tuning for `Migrator`. Times are in seconds.
@@ -73,7 +74,7 @@ public struct AppliedMigration: Codable, Sendable, Hashable {
     public let file: String
     public let transactional: Bool
     public let executionMs: Int64
-    public var identifier: String { String(format: "%04lld", version) + "_" + name }
+    public var identifier: String { MigrationFileName.identifier(version: version, name: name) }
 }
 
 /// The result of `migrate`.

@@ -1,7 +1,11 @@
 import Foundation
 import PQClient
+import SchemaModel
 
-/// Applies a directory of versioned migrations to one database.
+/// Applies a directory of versioned migrations to one database: the
+/// orchestration (what to apply, in what order, the refusals, the reports)
+/// over a `PostgresTarget` (the lock, the ledger, a statement with its
+/// timeouts, invalid indexes).
 ///
 ///     let report = try Migrator(settings: settings, directory: URL(fileURLWithPath: "sql")).migrate()
 ///
@@ -33,20 +37,20 @@ public final class Migrator {
     public func migrate(target: Int64? = nil, progress: (MigrationEvent) -> Void = { _ in }) throws -> MigrateReport {
         let files = try files()
         try check(target: target, in: files)
-        return try withLock(progress: progress) { connection in
-            try Ledger.ensure(connection)
-            let entries = try Ledger.entries(connection)
+        return try withLock(progress: progress) { db in
+            try db.ensureLedger()
+            let entries = try db.entries()
             let pending = try verify(files: files, entries: entries, progress: progress)
-            let invalid = try invalidIndexes(connection)
+            let invalid = try db.invalidIndexes()
             invalid.forEach { progress(.invalidIndexFound($0)) }
             let toApply = pending.filter { target == nil || $0.version <= (target ?? .max) }
             var applied: [AppliedMigration] = []
             for file in toApply {
                 let milliseconds: Int64
                 if file.transactional {
-                    milliseconds = try applyInTransaction(file, connection: connection, progress: progress)
+                    milliseconds = try applyInTransaction(file, db: db, progress: progress)
                 } else {
-                    milliseconds = try applyWithoutTransaction(file, connection: connection, progress: progress)
+                    milliseconds = try applyWithoutTransaction(file, db: db, progress: progress)
                 }
                 let done = AppliedMigration(
                     version: file.version, name: file.name, file: file.path,
@@ -54,10 +58,10 @@ public final class Migrator {
                 applied.append(done)
                 progress(.applied(done))
             }
-            let after = try Ledger.entries(connection)
+            let after = try db.entries()
             return MigrateReport(
                 applied: applied, currentVersion: after.map(\.version).max(),
-                pending: pending.count - toApply.count, invalidIndexes: try invalidIndexes(connection))
+                pending: pending.count - toApply.count, invalidIndexes: try db.invalidIndexes())
         }
     }
 
@@ -67,9 +71,9 @@ public final class Migrator {
     /// checksum state. Reads only; does not create the ledger.
     public func status() throws -> StatusReport {
         let files = try files()
-        let connection = try settings.connect()
-        return try database("reading the migration ledger") {
-            let entries = try Ledger.entries(connection)
+        let db = try PostgresTarget.reading(settings: settings, options: options)
+        return try PostgresTarget.database("reading the migration ledger") {
+            let entries = try db.entries()
             let byVersion = Dictionary(entries.map { ($0.version, $0) }, uniquingKeysWith: { a, _ in a })
             let fileVersions = Set(files.map(\.version))
             var rows: [MigrationStatus] = files.map { file in
@@ -94,9 +98,9 @@ public final class Migrator {
             }
             rows.sort { $0.version < $1.version }
             return StatusReport(
-                database: connection.database, ledgerExists: try Ledger.exists(connection),
+                database: db.database, ledgerExists: try db.ledgerExists(),
                 currentVersion: entries.filter { $0.state != .dirty }.map(\.version).max(),
-                migrations: rows, invalidIndexes: try invalidIndexes(connection))
+                migrations: rows, invalidIndexes: try db.invalidIndexes())
         }
     }
 
@@ -105,9 +109,9 @@ public final class Migrator {
     public func plan(target: Int64? = nil) throws -> MigrationPlan {
         let files = try files()
         try check(target: target, in: files)
-        let connection = try settings.connect()
-        return try database("reading the migration ledger") {
-            let entries = try Ledger.entries(connection)
+        let db = try PostgresTarget.reading(settings: settings, options: options)
+        return try PostgresTarget.database("reading the migration ledger") {
+            let entries = try db.entries()
             let pending = try verify(files: files, entries: entries, progress: { _ in })
             let steps = pending.filter { target == nil || $0.version <= (target ?? .max) }.map { file in
                 MigrationPlan.Step(
@@ -139,16 +143,21 @@ public final class Migrator {
         guard !files.isEmpty else {
             throw PGMigrateError(.usage, "no migration file in \(directory.relativePath) has a version ≤ \(version)")
         }
-        return try withLock(progress: { _ in }) { connection in
-            try Ledger.ensure(connection)
-            let entries = try Ledger.entries(connection)
+        return try withLock(progress: { _ in }) { db in
+            try db.ensureLedger()
+            let entries = try db.entries()
             guard entries.isEmpty else {
-                throw PGMigrateError(.refused, "cannot baseline: the ledger already has \(entries.count) migration(s), the newest \(entries.last?.identifier ?? "?")")
+                throw PGMigrateError(.ledgerNotEmpty, "cannot baseline: the ledger already has \(entries.count) migration(s), the newest \(entries.last?.identifier ?? "?")")
             }
-            try connection.transaction { connection in
-                for file in files { try Ledger.insert(connection, file, state: .baselined, executionMs: 0) }
+            try db.begin()
+            do {
+                for file in files { try db.record(file, state: .baselined, executionMs: 0) }
+                try db.commit()
+            } catch {
+                db.rollbackIfOpen()
+                throw error
             }
-            return try Ledger.entries(connection)
+            return try db.entries()
         }
     }
 
@@ -159,39 +168,39 @@ public final class Migrator {
     @discardableResult
     public func rollback(progress: (MigrationEvent) -> Void = { _ in }) throws -> AppliedMigration {
         let files = try files()
-        return try withLock(progress: progress) { connection in
-            let entries = try Ledger.entries(connection)
+        return try withLock(progress: progress) { db in
+            let entries = try db.entries()
             if let dirty = entries.first(where: { $0.state == .dirty }) {
                 throw Self.dirtyRefusal(dirty)
             }
             guard let last = entries.last else {
-                throw PGMigrateError(.refused, "nothing to roll back: no migration has been applied")
+                throw PGMigrateError(.wrongLedgerState, "nothing to roll back: no migration has been applied")
             }
             guard last.state == .applied else {
-                throw PGMigrateError(.refused, "cannot roll back \(last.identifier): it was baselined, not applied by pgmigrate")
+                throw PGMigrateError(.wrongLedgerState, "cannot roll back \(last.identifier): it was baselined, not applied by pgmigrate")
             }
             guard let file = files.first(where: { $0.version == last.version }) else {
-                throw PGMigrateError(.refused, "cannot roll back \(last.identifier): its file is missing from \(directory.relativePath)")
+                throw PGMigrateError(.missingFile, "cannot roll back \(last.identifier): its file is missing from \(directory.relativePath)")
             }
             guard file.checksum == last.checksum else {
-                throw PGMigrateError(.refused, "cannot roll back: \(file.path) was edited after it was applied (checksum differs from the ledger)")
+                throw PGMigrateError(.editedFile, "cannot roll back: \(file.path) was edited after it was applied (checksum differs from the ledger)")
             }
             guard let down = file.downStatements else {
-                throw PGMigrateError(.refused, "cannot roll back \(file.identifier): \(file.path) has no `-- pgmigrate: down` part")
+                throw PGMigrateError(.noDownPart, "cannot roll back \(file.identifier): \(file.path) has no `-- pgmigrate: down` part")
             }
             let milliseconds: Int64
             if file.transactional {
-                milliseconds = try runTransaction(file, statements: down, connection: connection, progress: progress) {
-                    try Ledger.delete($0, version: file.version)
+                milliseconds = try runTransaction(file, statements: down, db: db, progress: progress) {
+                    try db.forget(version: file.version)
                 }
             } else {
                 let start = Date()
-                try database("recording the rollback of \(file.identifier)") {
-                    try Ledger.markDirty(connection, version: file.version, failure: "rollback started and did not finish")
+                try PostgresTarget.database("recording the rollback of \(file.identifier)") {
+                    try db.markDirty(version: file.version, failure: "rollback started and did not finish")
                 }
-                try runStatementsWithoutTransaction(file, statements: down, connection: connection, progress: progress, action: "rollback")
-                try database("recording the rollback of \(file.identifier)") {
-                    try Ledger.delete(connection, version: file.version)
+                try runStatementsWithoutTransaction(file, statements: down, db: db, progress: progress, action: "rollback")
+                try PostgresTarget.database("recording the rollback of \(file.identifier)") {
+                    try db.forget(version: file.version)
                 }
                 milliseconds = Self.milliseconds(since: start)
             }
@@ -207,37 +216,37 @@ public final class Migrator {
     @discardableResult
     public func repair(_ version: Int64, action: RepairAction) throws -> String {
         let files = try files()
-        return try withLock(progress: { _ in }) { connection in
-            let entries = try Ledger.entries(connection)
+        return try withLock(progress: { _ in }) { db in
+            let entries = try db.entries()
             guard let entry = entries.first(where: { $0.version == version }) else {
-                throw PGMigrateError(.refused, "cannot repair version \(version): the ledger has no such migration")
+                throw PGMigrateError(.wrongLedgerState, "cannot repair version \(version): the ledger has no such migration")
             }
             let file = files.first(where: { $0.version == version })
-            return try database("repairing \(entry.identifier)") {
+            return try PostgresTarget.database("repairing \(entry.identifier)") {
                 switch action {
                 case .markApplied:
                     guard entry.state == .dirty else {
-                        throw PGMigrateError(.refused, "cannot mark \(entry.identifier) applied: it is \(entry.state.rawValue), not dirty")
+                        throw PGMigrateError(.wrongLedgerState, "cannot mark \(entry.identifier) applied: it is \(entry.state.rawValue), not dirty")
                     }
                     guard let file else {
-                        throw PGMigrateError(.refused, "cannot mark \(entry.identifier) applied: its file is missing")
+                        throw PGMigrateError(.missingFile, "cannot mark \(entry.identifier) applied: its file is missing")
                     }
-                    try Ledger.markApplied(connection, version: version, checksum: file.checksum, executionMs: nil)
+                    try db.markApplied(version: version, checksum: file.checksum, executionMs: nil)
                     return "marked \(entry.identifier) applied"
                 case .forget:
                     guard entry.state == .dirty else {
-                        throw PGMigrateError(.refused, "cannot forget \(entry.identifier): it is \(entry.state.rawValue), not dirty (use rollback to undo an applied migration)")
+                        throw PGMigrateError(.wrongLedgerState, "cannot forget \(entry.identifier): it is \(entry.state.rawValue), not dirty (use rollback to undo an applied migration)")
                     }
-                    try Ledger.delete(connection, version: version)
+                    try db.forget(version: version)
                     return "forgot \(entry.identifier): the next migrate runs it again"
                 case .acceptChecksum:
                     guard entry.state != .dirty else {
-                        throw PGMigrateError(.refused, "cannot accept the checksum of \(entry.identifier): it is dirty; use --mark-applied or --forget")
+                        throw PGMigrateError(.dirtyLedger, "cannot accept the checksum of \(entry.identifier): it is dirty; use --mark-applied or --forget")
                     }
                     guard let file else {
-                        throw PGMigrateError(.refused, "cannot accept the checksum of \(entry.identifier): its file is missing")
+                        throw PGMigrateError(.missingFile, "cannot accept the checksum of \(entry.identifier): its file is missing")
                     }
-                    try Ledger.updateChecksum(connection, version: version, checksum: file.checksum)
+                    try db.acceptChecksum(version: version, checksum: file.checksum)
                     return "accepted the current checksum of \(file.path)"
                 }
             }
@@ -260,25 +269,25 @@ public final class Migrator {
                     progress(.missingFile(entry))
                     continue
                 }
-                throw PGMigrateError(.refused, "applied migration \(entry.identifier) has no file in \(directory.relativePath); restore it (or pass --allow-missing)")
+                throw PGMigrateError(.missingFile, "applied migration \(entry.identifier) has no file in \(directory.relativePath); restore it (or pass --allow-missing)")
             }
             guard file.name == entry.name else {
-                throw PGMigrateError(.refused, "\(file.path): version \(entry.version) was applied as \(entry.identifier); a renamed applied migration is refused, nothing applied")
+                throw PGMigrateError(.renamedFile, "\(file.path): version \(entry.version) was applied as \(entry.identifier); a renamed applied migration is refused, nothing applied")
             }
             guard file.checksum == entry.checksum else {
-                throw PGMigrateError(.refused, "\(file.path) was edited after it was applied (its checksum differs from the ledger's); nothing applied. Restore it, or accept the edit with `pgmigrate repair \(entry.version) --accept-checksum`")
+                throw PGMigrateError(.editedFile, "\(file.path) was edited after it was applied (its checksum differs from the ledger's); nothing applied. Restore it, or accept the edit with `pgmigrate repair \(entry.version) --accept-checksum`")
             }
         }
         let applied = Set(entries.map(\.version))
         let pending = files.filter { !applied.contains($0.version) }
         if !options.allowOutOfOrder, let newest = entries.last, let early = pending.first, early.version < newest.version {
-            throw PGMigrateError(.refused, "\(early.path) is pending but the newer \(newest.identifier) is already applied; nothing applied (renumber it, or pass --allow-out-of-order)")
+            throw PGMigrateError(.outOfOrder, "\(early.path) is pending but the newer \(newest.identifier) is already applied; nothing applied (renumber it, or pass --allow-out-of-order)")
         }
         return pending
     }
 
     static func dirtyRefusal(_ entry: LedgerEntry) -> PGMigrateError {
-        PGMigrateError(.refused, "migration \(entry.identifier) is dirty (\(entry.failure ?? "it did not finish")); nothing applied. Check the database, then run `pgmigrate repair \(entry.version) --mark-applied` if you finished it by hand or `--forget` to run it again")
+        PGMigrateError(.dirtyLedger, "migration \(entry.identifier) is dirty (\(entry.failure ?? "it did not finish")); nothing applied. Check the database, then run `pgmigrate repair \(entry.version) --mark-applied` if you finished it by hand or `--forget` to run it again")
     }
 
     static func state(_ state: LedgerEntry.State) -> MigrationStatus.State {
@@ -291,61 +300,56 @@ public final class Migrator {
 
     /// Invalid indexes outside the system schemas that no session is building.
     public func invalidIndexes(_ connection: Connection) throws -> [InvalidIndex] {
-        try connection.execute("""
-            SELECT n.nspname AS schema, c.relname AS name, t.relname AS table_name
-            FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN pg_class t ON t.oid = i.indrelid
-            WHERE NOT i.indisvalid
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-              AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
-            ORDER BY 1, 2
-            """).rows.map { row in
-            InvalidIndex(
-                schema: try row.decode("schema", as: String.self), name: try row.decode("name", as: String.self),
-                table: try row.decode("table_name", as: String.self))
-        }
+        try PostgresTarget.reading(connection, options: options).invalidIndexes()
     }
 
     // MARK: - Sessions
 
-    /// Takes the migration lock, opens the working connection, prepares it,
-    /// and runs `body`. Server errors outside a migration become exit 4.
-    private func withLock<T>(progress: (MigrationEvent) -> Void, _ body: (Connection) throws -> T) throws -> T {
-        let lock = try AdvisoryLock(settings: settings)
-        try lock.acquire(wait: options.lockWait) { pid in progress(.waitingForLock(holderPID: pid, wait: options.lockWait)) }
-        defer { lock.release() }
-        let connection = try settings.connect()
-        if connection.serverVersionNumber >= 140000 {
-            // Abort a running migration statement within a second of the
-            // client vanishing (killed), instead of letting it run on.
-            _ = try? connection.executeScript("SET client_connection_check_interval = '1s'")
+    /// Takes the migration lock, opens the working connection, and runs
+    /// `body` on the target. Server errors outside a migration become exit 4.
+    private func withLock<T>(progress: (MigrationEvent) -> Void, _ body: (PostgresTarget) throws -> T) throws -> T {
+        let db = try PostgresTarget.locked(settings: settings, options: options) { pid in
+            progress(.waitingForLock(holderPID: pid, wait: options.lockWait))
         }
-        return try database("working on the migration ledger") { try body(connection) }
-    }
-
-    /// Resets the session before each migration so one file's `SET` does not
-    /// leak into the next, and applies the timeouts.
-    private func prepareSession(_ connection: Connection) throws {
-        var script = "RESET ALL; SET DateStyle = ISO, YMD; "
-        script += "SET lock_timeout = '\(Self.millisecondsText(options.lockTimeout))'; "
-        script += "SET statement_timeout = '\(Self.millisecondsText(options.statementTimeout))'"
-        try database("preparing the session") { try connection.executeScript(script) }
-        if connection.serverVersionNumber >= 140000 {
-            _ = try? connection.executeScript("SET client_connection_check_interval = '1s'")
-        }
+        defer { db.release() }
+        return try PostgresTarget.database("working on the migration ledger") { try body(db) }
     }
 
     // MARK: - Applying
 
     private func applyInTransaction(
-        _ file: MigrationFile, connection: Connection, progress: (MigrationEvent) -> Void
+        _ file: MigrationFile, db: PostgresTarget, progress: (MigrationEvent) -> Void
     ) throws -> Int64 {
-        try runTransaction(file, statements: file.upStatements, connection: connection, progress: progress) { connection in
+        try runTransaction(file, statements: file.upStatements, db: db, progress: progress) {
             // The ledger row is written in the same transaction, so the
             // migration and its record commit or vanish together.
-            try Ledger.insert(connection, file, state: .applied, executionMs: 0)
+            try db.record(file, state: .applied, executionMs: 0)
+        }
+    }
+
+    /// The one retry loop: runs `attempt` again after lock_timeout (SQLSTATE
+    /// 55P03), up to `options.lockRetries` times with exponential backoff,
+    /// telling `retrying` before each wait. Any other error, or the last
+    /// lock_timeout, goes to `failed` with the number of attempts made.
+    private func retryingLockTimeouts<T>(
+        _ attempt: () throws -> T,
+        retrying: (_ error: PQError, _ attempt: Int, _ delay: Double) -> Void,
+        failed: (_ error: PQError, _ attempts: Int) -> Error
+    ) throws -> T {
+        var retries = 0
+        while true {
+            do {
+                return try attempt()
+            } catch let error as PQError {
+                if error.sqlState == .lockNotAvailable, retries < options.lockRetries {
+                    retries += 1
+                    let delay = options.retryBackoff * pow(2, Double(retries - 1))
+                    retrying(error, retries, delay)
+                    Thread.sleep(forTimeInterval: delay)
+                    continue
+                }
+                throw failed(error, retries + 1)
+            }
         }
     }
 
@@ -353,59 +357,54 @@ public final class Migrator {
     /// transaction on lock_timeout. Returns the milliseconds of the attempt
     /// that committed.
     private func runTransaction(
-        _ file: MigrationFile, statements: [SQLStatement], connection: Connection,
-        progress: (MigrationEvent) -> Void, finish: (Connection) throws -> Void
+        _ file: MigrationFile, statements: [SQLStatement], db: PostgresTarget,
+        progress: (MigrationEvent) -> Void, finish: () throws -> Void
     ) throws -> Int64 {
-        var attempt = 0
-        while true {
-            try prepareSession(connection)
+        var current: SQLStatement?
+        return try retryingLockTimeouts({
+            try db.prepareSession()
             let start = Date()
-            var current: SQLStatement?
+            current = nil
             do {
-                try connection.executeScript("BEGIN")
+                try db.begin()
                 for statement in statements {
                     current = statement
-                    try connection.executeScript(statement.text)
-                    forwardNotices(connection, file: file, progress: progress)
+                    try db.run(statement)
+                    forwardNotices(db, file: file, progress: progress)
                 }
                 current = nil
-                try finish(connection)
+                try finish()
                 let milliseconds = Self.milliseconds(since: start)
-                try connection.execute(
-                    "UPDATE pgmigrate.schema_migrations SET execution_ms = $2 WHERE version = $1",
-                    [file.version, milliseconds])
-                try connection.executeScript("COMMIT")
+                try db.setExecutionMs(version: file.version, milliseconds)
+                try db.commit()
                 return milliseconds
             } catch let error as PQError {
-                forwardNotices(connection, file: file, progress: progress)
-                if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") }
-                let line = current?.line(atPosition: error.position) ?? current?.line ?? 1
-                if error.sqlState == .lockNotAvailable, attempt < options.lockRetries {
-                    attempt += 1
-                    let delay = options.retryBackoff * pow(2, Double(attempt - 1))
-                    progress(.lockTimeoutRetry(file: file.path, line: line, attempt: attempt, of: options.lockRetries, delay: delay))
-                    Thread.sleep(forTimeInterval: delay)
-                    continue
-                }
-                throw failure(error, file: file, statement: current, attempts: attempt + 1, suffix: "rolled back, nothing of \(file.identifier) was applied")
+                forwardNotices(db, file: file, progress: progress)
+                db.rollbackIfOpen()
+                throw error
             }
-        }
+        }, retrying: { error, attempt, delay in
+            let line = current?.line(atPosition: error.position) ?? current?.line ?? 1
+            progress(.lockTimeoutRetry(file: file.path, line: line, attempt: attempt, of: options.lockRetries, delay: delay))
+        }, failed: { error, attempts in
+            failure(error, file: file, statement: current, attempts: attempts, suffix: "rolled back, nothing of \(file.identifier) was applied")
+        })
     }
 
     private func applyWithoutTransaction(
-        _ file: MigrationFile, connection: Connection, progress: (MigrationEvent) -> Void
+        _ file: MigrationFile, db: PostgresTarget, progress: (MigrationEvent) -> Void
     ) throws -> Int64 {
-        try prepareSession(connection)
+        try db.prepareSession()
         let start = Date()
         // Recorded dirty first: if pgmigrate dies partway, the next run knows.
-        try database("recording the start of \(file.identifier)") {
-            try Ledger.insert(connection, file, state: .dirty, executionMs: 0,
+        try PostgresTarget.database("recording the start of \(file.identifier)") {
+            try db.record(file, state: .dirty, executionMs: 0,
                 failure: "interrupted: this no-transaction migration started and did not finish")
         }
-        try runStatementsWithoutTransaction(file, statements: file.upStatements, connection: connection, progress: progress, action: "migration")
+        try runStatementsWithoutTransaction(file, statements: file.upStatements, db: db, progress: progress, action: "migration")
         let milliseconds = Self.milliseconds(since: start)
-        try database("recording \(file.identifier) as applied") {
-            try Ledger.markApplied(connection, version: file.version, checksum: file.checksum, executionMs: milliseconds)
+        try PostgresTarget.database("recording \(file.identifier) as applied") {
+            try db.markApplied(version: file.version, checksum: file.checksum, executionMs: milliseconds)
         }
         return milliseconds
     }
@@ -415,78 +414,46 @@ public final class Migrator {
     /// failed `CREATE INDEX CONCURRENTLY` left. On failure the ledger row is
     /// left dirty with the error.
     private func runStatementsWithoutTransaction(
-        _ file: MigrationFile, statements: [SQLStatement], connection: Connection,
+        _ file: MigrationFile, statements: [SQLStatement], db: PostgresTarget,
         progress: (MigrationEvent) -> Void, action: String
     ) throws {
         for statement in statements {
-            var attempt = 0
-            while true {
+            try retryingLockTimeouts({
                 do {
-                    try dropInvalidIndexBeforeRebuild(statement, file: file, connection: connection, progress: progress)
-                    try connection.executeScript(statement.text)
-                    forwardNotices(connection, file: file, progress: progress)
-                    break
+                    try db.dropInvalidIndexBeforeRebuild(statement) { index in
+                        progress(.droppingInvalidIndex(index, file: "\(file.path):\(statement.line)"))
+                    }
+                    try db.run(statement)
+                    forwardNotices(db, file: file, progress: progress)
                 } catch let error as PQError {
-                    forwardNotices(connection, file: file, progress: progress)
-                    if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") }
-                    if error.sqlState == .lockNotAvailable, attempt < options.lockRetries {
-                        attempt += 1
-                        let delay = options.retryBackoff * pow(2, Double(attempt - 1))
-                        progress(.lockTimeoutRetry(
-                            file: file.path, line: statement.line(atPosition: error.position), attempt: attempt,
-                            of: options.lockRetries, delay: delay))
-                        Thread.sleep(forTimeInterval: delay)
-                        continue
-                    }
-                    let invalid = (try? invalidIndexes(connection)) ?? []
-                    invalid.forEach { progress(.invalidIndexFound($0)) }
-                    var suffix = "\(file.identifier) is a no-transaction \(action): statements before this one stay applied; recorded as dirty, resolve with `pgmigrate repair \(file.version) --mark-applied` or `--forget`"
-                    if !invalid.isEmpty {
-                        suffix += "; invalid index(es) left behind: \(invalid.map(\.qualifiedName).joined(separator: ", ")) (dropped and rebuilt when this migration is retried)"
-                    }
-                    let reported = failure(error, file: file, statement: statement, attempts: attempt + 1, suffix: suffix)
-                    if error.kind != .connection {
-                        _ = try? Ledger.markDirty(connection, version: file.version, failure: reported.message)
-                    }
-                    throw reported
+                    forwardNotices(db, file: file, progress: progress)
+                    db.rollbackIfOpen()
+                    throw error
                 }
-            }
-        }
-    }
-
-    /// The invalid-index retry rule: before a `CREATE [UNIQUE] INDEX
-    /// CONCURRENTLY name ON table` in a no-transaction migration, an index of
-    /// that very name on that very table that is invalid and not being built
-    /// by any session (pg_stat_progress_create_index) is the leftover of an
-    /// earlier failed build of this statement: drop it concurrently so the
-    /// build starts clean. Any other invalid index is only reported.
-    private func dropInvalidIndexBeforeRebuild(
-        _ statement: SQLStatement, file: MigrationFile, connection: Connection, progress: (MigrationEvent) -> Void
-    ) throws {
-        guard let target = ConcurrentIndexBuild(statement.text) else { return }
-        let rows = try connection.execute("""
-            SELECT n.nspname AS schema, c.relname AS name, t.relname AS table_name
-            FROM pg_class c
-            JOIN pg_index i ON i.indexrelid = c.oid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN pg_class t ON t.oid = i.indrelid
-            WHERE c.relname = $1 AND i.indrelid = to_regclass($2) AND NOT i.indisvalid
-              AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = c.oid)
-            """, [target.indexName, target.table]).rows
-        for row in rows {
-            let index = InvalidIndex(
-                schema: try row.decode("schema", as: String.self), name: try row.decode("name", as: String.self),
-                table: try row.decode("table_name", as: String.self))
-            progress(.droppingInvalidIndex(index, file: "\(file.path):\(statement.line)"))
-            try connection.executeScript(
-                "DROP INDEX CONCURRENTLY IF EXISTS \(try connection.escapeIdentifier(index.schema)).\(try connection.escapeIdentifier(index.name))")
+            }, retrying: { error, attempt, delay in
+                progress(.lockTimeoutRetry(
+                    file: file.path, line: statement.line(atPosition: error.position), attempt: attempt,
+                    of: options.lockRetries, delay: delay))
+            }, failed: { error, attempts in
+                let invalid = (try? db.invalidIndexes()) ?? []
+                invalid.forEach { progress(.invalidIndexFound($0)) }
+                var suffix = "\(file.identifier) is a no-transaction \(action): statements before this one stay applied; recorded as dirty, resolve with `pgmigrate repair \(file.version) --mark-applied` or `--forget`"
+                if !invalid.isEmpty {
+                    suffix += "; invalid index(es) left behind: \(invalid.map(\.qualifiedName).joined(separator: ", ")) (dropped and rebuilt when this migration is retried)"
+                }
+                let reported = failure(error, file: file, statement: statement, attempts: attempts, suffix: suffix)
+                if error.kind != .connection {
+                    _ = try? db.markDirty(version: file.version, failure: reported.message)
+                }
+                return reported
+            })
         }
     }
 
     // MARK: - Helpers
 
-    private func forwardNotices(_ connection: Connection, file: MigrationFile, progress: (MigrationEvent) -> Void) {
-        for notice in connection.takeNotices() { progress(.notice(notice, file: file.path)) }
+    private func forwardNotices(_ db: PostgresTarget, file: MigrationFile, progress: (MigrationEvent) -> Void) {
+        for notice in db.takeNotices() { progress(.notice(notice, file: file.path)) }
     }
 
     /// `file:line: SQLSTATE: message (hint: …); suffix`, exit 4 (3 when the connection was lost).
@@ -501,25 +468,13 @@ public final class Migrator {
             message += "\(error); "
         }
         message += suffix
-        let status: ExitStatus = error.kind == .connection ? .connection : .database
-        return PGMigrateError(status, message, underlying: error)
-    }
-
-    @discardableResult
-    private func database<T>(_ doing: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as PQError {
-            throw PGMigrateError.from(error, while: doing)
-        }
+        let reason: PGMigrateError.Reason =
+            error.kind == .connection ? .connectionFailed : error.sqlState == .lockNotAvailable ? .lockTimeout : .statementFailed
+        return PGMigrateError(reason, message, underlying: error)
     }
 
     static func milliseconds(since start: Date) -> Int64 {
         Int64((Date().timeIntervalSince(start) * 1000).rounded())
-    }
-
-    static func millisecondsText(_ seconds: Double) -> String {
-        "\(Int64((max(0, seconds) * 1000).rounded()))ms"
     }
 }
 
@@ -550,89 +505,6 @@ struct ConcurrentIndexBuild: Equatable {
             parts.append(next)
         }
         indexName = name
-        table = parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
-    }
-}
-
-/// A tiny reader of identifiers and keywords at the start of a statement.
-struct SQLTokens {
-    private let scalars: [Unicode.Scalar]
-    private var index = 0
-
-    init(_ text: String) { scalars = Array(text.unicodeScalars) }
-
-    private mutating func skipSpace() {
-        while index < scalars.count {
-            let c = scalars[index]
-            if c.properties.isWhitespace {
-                index += 1
-            } else if c == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
-                while index < scalars.count, scalars[index] != "\n" { index += 1 }
-            } else if c == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
-                var depth = 0
-                while index < scalars.count {
-                    if scalars[index] == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
-                        depth += 1; index += 2
-                    } else if scalars[index] == "*", index + 1 < scalars.count, scalars[index + 1] == "/" {
-                        depth -= 1; index += 2
-                        if depth == 0 { break }
-                    } else {
-                        index += 1
-                    }
-                }
-            } else {
-                return
-            }
-        }
-    }
-
-    private static func isWordScalar(_ c: Unicode.Scalar) -> Bool {
-        c.value >= 128 || c == "_" || c == "$" || (c.properties.isAlphabetic && c.isASCII) || ("0"..."9").contains(c)
-    }
-
-    /// An unquoted word (folded to lower case) or a quoted identifier (exact).
-    mutating func identifier() -> String? {
-        skipSpace()
-        guard index < scalars.count else { return nil }
-        if scalars[index] == "\"" {
-            var value = ""
-            index += 1
-            while index < scalars.count {
-                if scalars[index] == "\"" {
-                    if index + 1 < scalars.count, scalars[index + 1] == "\"" {
-                        value.unicodeScalars.append("\""); index += 2; continue
-                    }
-                    index += 1
-                    return value
-                }
-                value.unicodeScalars.append(scalars[index])
-                index += 1
-            }
-            return nil
-        }
-        let start = index
-        while index < scalars.count, Self.isWordScalar(scalars[index]) { index += 1 }
-        guard index > start else { return nil }
-        var word = ""
-        word.unicodeScalars.append(contentsOf: scalars[start..<index])
-        return word.lowercased()
-    }
-
-    /// Consumes `word` (case-insensitive, unquoted) when it comes next.
-    mutating func keyword(_ word: String) -> Bool {
-        let saved = index
-        skipSpace()
-        if index < scalars.count, scalars[index] != "\"", let next = identifier(), next == word { return true }
-        index = saved
-        return false
-    }
-
-    mutating func symbol(_ symbol: Unicode.Scalar) -> Bool {
-        skipSpace()
-        if index < scalars.count, scalars[index] == symbol {
-            index += 1
-            return true
-        }
-        return false
+        table = parts.map(quoteIdentifier).joined(separator: ".")
     }
 }

@@ -37,7 +37,8 @@ public struct SQLDirective: Sendable, Hashable {
     public let nextLineStart: Int
 }
 
-/// Splits PostgreSQL SQL into statements the way psql does, without a server.
+/// Splits PostgreSQL SQL into statements the way psql does, without a
+/// server, from `SQLLexer`'s tokens.
 ///
 /// Understands `'…'` strings (with `''`), `E'…'` strings with backslash
 /// escapes, `"…"` identifiers, `$$`/`$tag$` dollar quoting, `--` comments,
@@ -64,15 +65,14 @@ public enum SQLSplitter {
 
     /// Statements and top-level `-- pgmigrate:` directives of `sql`.
     public static func scan(_ sql: String, firstLine: Int = 1) throws -> Result {
-        var scanner = Scanner(bytes: Array(sql.utf8), firstLine: firstLine)
+        var scanner = Scanner(sql, firstLine: firstLine)
         try scanner.run()
         return Result(statements: scanner.statements, directives: scanner.directives)
     }
 
+    /// Builds statements and directives from `SQLLexer`'s tokens.
     private struct Scanner {
-        let bytes: [UInt8]
-        var i = 0
-        var line: Int
+        var lexer: SQLLexer
         var statements: [SQLStatement] = []
         var directives: [SQLDirective] = []
 
@@ -80,40 +80,45 @@ public enum SQLSplitter {
         var start: Int?
         var startLine = 0
         var lastTokenEnd = 0
-        var lineStart = 0
         // Words of the statement, for BEGIN ATOMIC tracking.
         var words: [String] = []
         var isRoutine = false
         var blockDepth = 0
 
-        init(bytes: [UInt8], firstLine: Int) {
-            self.bytes = bytes
-            self.line = firstLine
+        init(_ sql: String, firstLine: Int) {
+            lexer = SQLLexer(sql, firstLine: firstLine)
         }
 
-        func peek(_ offset: Int = 0) -> UInt8? {
-            let j = i + offset
-            return j < bytes.count ? bytes[j] : nil
-        }
-
-        mutating func advance() {
-            if bytes[i] == UInt8(ascii: "\n") {
-                line += 1
-                lineStart = i + 1
+        mutating func run() throws {
+            while let token = try lexer.next() {
+                switch token.kind {
+                case .lineComment:
+                    directive(token)
+                case .blockComment:
+                    continue
+                case .semicolon where blockDepth == 0:
+                    finishStatement()
+                case .word:
+                    include(token)
+                    noteWord(lexer.text(token).uppercased())
+                default:
+                    include(token)
+                }
             }
-            i += 1
+            finishStatement()
         }
 
-        mutating func beginToken() {
+        mutating func include(_ token: SQLToken) {
             if start == nil {
-                start = i
-                startLine = line
+                start = token.range.lowerBound
+                startLine = token.line
             }
+            lastTokenEnd = token.range.upperBound
         }
 
         mutating func finishStatement() {
             if let start {
-                let text = String(decoding: bytes[start..<lastTokenEnd], as: UTF8.self)
+                let text = String(decoding: lexer.bytes[start..<lastTokenEnd], as: UTF8.self)
                 statements.append(SQLStatement(text: text, line: startLine))
             }
             start = nil
@@ -122,153 +127,19 @@ public enum SQLSplitter {
             blockDepth = 0
         }
 
-        mutating func run() throws {
-            while i < bytes.count {
-                let c = bytes[i]
-                switch c {
-                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0B, 0x0C:
-                    advance()
-                case UInt8(ascii: "-") where peek(1) == UInt8(ascii: "-"):
-                    lineComment()
-                case UInt8(ascii: "/") where peek(1) == UInt8(ascii: "*"):
-                    try blockComment()
-                case UInt8(ascii: ";"):
-                    if blockDepth > 0 {
-                        beginToken()
-                        advance()
-                        lastTokenEnd = i
-                    } else {
-                        advance()
-                        finishStatement()
-                    }
-                case UInt8(ascii: "'"):
-                    beginToken()
-                    try quoted(UInt8(ascii: "'"), backslashEscapes: isEscapeStringPrefix(), what: "string")
-                    lastTokenEnd = i
-                case UInt8(ascii: "\""):
-                    beginToken()
-                    try quoted(UInt8(ascii: "\""), backslashEscapes: false, what: "quoted identifier")
-                    lastTokenEnd = i
-                case UInt8(ascii: "$"):
-                    beginToken()
-                    if let tag = dollarTag() {
-                        try dollarQuoted(tag)
-                    } else {
-                        advance()
-                    }
-                    lastTokenEnd = i
-                default:
-                    beginToken()
-                    if isIdentifierStart(c) {
-                        word()
-                    } else {
-                        advance()
-                    }
-                    lastTokenEnd = i
-                }
-            }
-            finishStatement()
-        }
-
-        /// `E'…'`: the quote follows a lone `E`/`e` (not the end of a longer word).
-        func isEscapeStringPrefix() -> Bool {
-            guard i >= 1, bytes[i - 1] == UInt8(ascii: "E") || bytes[i - 1] == UInt8(ascii: "e") else { return false }
-            guard let start, i - 1 >= start else { return false }
-            if i >= 2, isIdentifierPart(bytes[i - 2]) { return false }
-            return true
-        }
-
-        mutating func lineComment() {
-            let commentLine = line
-            let startsLine = bytes[lineStart..<i].allSatisfy { $0 == 32 || $0 == 9 }
-            let begin = i
-            while i < bytes.count, bytes[i] != UInt8(ascii: "\n") { i += 1 }
-            let text = String(decoding: bytes[(begin + 2)..<i], as: UTF8.self)
+        /// A `-- pgmigrate: …` comment is a directive.
+        mutating func directive(_ token: SQLToken) {
+            let bytes = lexer.bytes
+            let startsLine = bytes[token.lineStart..<token.range.lowerBound].allSatisfy { $0 == 32 || $0 == 9 }
+            let text = String(decoding: bytes[(token.range.lowerBound + 2)..<token.range.upperBound], as: UTF8.self)
             let trimmed = text.trimmingWhitespace()
             if trimmed.lowercased().hasPrefix("pgmigrate:") {
                 let name = String(trimmed.dropFirst("pgmigrate:".count)).trimmingWhitespace().lowercased()
-                let next = i < bytes.count ? i + 1 : i
+                let end = token.range.upperBound
+                let next = end < bytes.count ? end + 1 : end
                 directives.append(SQLDirective(
-                    name: name, line: commentLine, startsLine: startsLine, lineStart: lineStart, nextLineStart: next))
+                    name: name, line: token.line, startsLine: startsLine, lineStart: token.lineStart, nextLineStart: next))
             }
-        }
-
-        mutating func blockComment() throws {
-            let openedAt = line
-            var depth = 0
-            while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "/"), peek(1) == UInt8(ascii: "*") {
-                    depth += 1
-                    advance(); advance()
-                } else if bytes[i] == UInt8(ascii: "*"), peek(1) == UInt8(ascii: "/") {
-                    depth -= 1
-                    advance(); advance()
-                    if depth == 0 { return }
-                } else {
-                    advance()
-                }
-            }
-            throw Failure(line: openedAt, message: "unterminated /* comment")
-        }
-
-        mutating func quoted(_ quote: UInt8, backslashEscapes: Bool, what: String) throws {
-            let openedAt = line
-            advance()
-            while i < bytes.count {
-                let c = bytes[i]
-                if backslashEscapes, c == UInt8(ascii: "\\") {
-                    advance()
-                    if i < bytes.count { advance() }
-                    continue
-                }
-                advance()
-                if c == quote {
-                    if peek() == quote {
-                        advance()
-                        continue
-                    }
-                    return
-                }
-            }
-            throw Failure(line: openedAt, message: "unterminated \(what)")
-        }
-
-        /// The full opening tag (`$$`, `$body$`) when `$` at `i` starts a dollar quote.
-        func dollarTag() -> [UInt8]? {
-            // `$1` is a parameter; `a$b` is part of an identifier.
-            if i > 0, isIdentifierPart(bytes[i - 1]) { return nil }
-            var j = i + 1
-            if j < bytes.count, bytes[j] == UInt8(ascii: "$") { return [36, 36] }
-            guard j < bytes.count, isIdentifierStart(bytes[j]) else { return nil }
-            while j < bytes.count, bytes[j] != UInt8(ascii: "$") {
-                guard isIdentifierPart(bytes[j]) else { return nil }
-                j += 1
-            }
-            guard j < bytes.count else { return nil }
-            return Array(bytes[i...j])
-        }
-
-        mutating func dollarQuoted(_ tag: [UInt8]) throws {
-            let openedAt = line
-            for _ in tag { advance() }
-            while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "$"), i + tag.count <= bytes.count,
-                    bytes[i..<(i + tag.count)].elementsEqual(tag)
-                {
-                    for _ in tag { advance() }
-                    return
-                }
-                advance()
-            }
-            let shown = String(decoding: tag, as: UTF8.self)
-            throw Failure(line: openedAt, message: "unterminated dollar-quoted string \(shown)")
-        }
-
-        mutating func word() {
-            let begin = i
-            while i < bytes.count, isIdentifierPart(bytes[i]) { advance() }
-            let text = String(decoding: bytes[begin..<i], as: UTF8.self).uppercased()
-            noteWord(text)
         }
 
         /// psql's rule: inside `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN`

@@ -1,32 +1,73 @@
+import Foundation
 import PQClient
 import SchemaModel
 
-/// GDPR Article 17 erasure through the generated `erase_customer_data(phone)`
-/// function, in one transaction.
+/// GDPR Article 17 erasure through the model's generated erasure function
+/// (an `Erasure` value), in one transaction.
 public struct Eraser {
+    /// The rows changed per table, by the erasure's count names; in JSON one
+    /// key per count (camelCase: `archived_events` is `archivedEvents`) and
+    /// `dryRun`. `report.sessions` reads the count `sessions`.
+    @dynamicMemberLookup
     public struct Report: Codable, Sendable, Equatable {
-        public let sessions: Int
-        public let responses: Int
-        public let events: Int
-        public let archivedEvents: Int
-        public let providerLogs: Int
+        /// Counts by camelCase name.
+        public let counts: [String: Int]
         public let dryRun: Bool
-        public var nothingToDo: Bool { sessions == 0 }
+
+        public init(counts: [String: Int], dryRun: Bool) {
+            self.counts = counts
+            self.dryRun = dryRun
+        }
+
+        /// Nothing matched: every count is zero.
+        public var nothingToDo: Bool { counts.values.allSatisfy { $0 == 0 } }
+
+        public subscript(dynamicMember name: String) -> Int? { counts[name] }
+
+        /// `archived_events` → `archivedEvents`.
+        public static func key(_ count: String) -> String {
+            let parts = count.split(separator: "_")
+            return (parts.first.map(String.init) ?? "") + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        }
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            var counts: [String: Int] = [:]
+            var dryRun = false
+            for key in container.allKeys {
+                if key.stringValue == "dryRun" {
+                    dryRun = try container.decode(Bool.self, forKey: key)
+                } else {
+                    counts[key.stringValue] = try container.decode(Int.self, forKey: key)
+                }
+            }
+            self.init(counts: counts, dryRun: dryRun)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (name, count) in counts { try container.encode(count, forKey: Key(stringValue: name)) }
+            try container.encode(dryRun, forKey: Key(stringValue: "dryRun"))
+        }
     }
 
-    /// Environment variable holding the phone encryption key.
+    /// Environment variable holding the encryption key the erasure's lookup needs.
     public static let keyEnvironmentVariable = "PGMIGRATE_PHONE_ENCRYPTION_KEY"
 
     public let settings: ConnectionSettings
-    public let erasure: CustomerErasure
+    public let erasure: Erasure
 
-    public init(settings: ConnectionSettings, erasure: CustomerErasure) {
+    public init(settings: ConnectionSettings, erasure: Erasure) {
         self.settings = settings
         self.erasure = erasure
     }
-
-    /// The server setting that holds the phone encryption key.
-    public static let keySetting = "app.phone_encryption_key"
 
     /// Erases (or, with `dryRun`, counts and rolls back). The key, when
     /// given, travels only in the connection's startup packet (never as
@@ -34,20 +75,17 @@ public struct Eraser {
     /// log); the phone number is never printed.
     public func erase(phone: String, key: String?, dryRun: Bool) throws -> Report {
         var settings = self.settings
-        if let key, !key.isEmpty { settings = settings.adding(StartupSetting(Self.keySetting, key)) }
+        if let key, !key.isEmpty { settings = settings.adding(StartupSetting(erasure.keySetting, key)) }
         let connection = try settings.connect(applicationName: "pgmigrate erase")
         do {
             try connection.executeScript("BEGIN")
             defer { if connection.transactionStatus != .idle { _ = try? connection.executeScript("ROLLBACK") } }
-            let row = try connection.execute(
-                "SELECT sessions, responses, events, archived_events, provider_logs FROM \(erasure.functionName.sql)($1)",
-                [phone]
-            ).first
-            guard let row else { throw PGMigrateError(.software, "erase_customer_data returned no row") }
-            let report = Report(
-                sessions: try row.decode("sessions"), responses: try row.decode("responses"),
-                events: try row.decode("events"), archivedEvents: try row.decode("archived_events"),
-                providerLogs: try row.decode("provider_logs"), dryRun: dryRun)
+            let columns = erasure.counts.map(quoteIdentifierIfNeeded).joined(separator: ", ")
+            let row = try connection.execute("SELECT \(columns) FROM \(erasure.functionName.sql)($1)", [phone]).first
+            guard let row else { throw PGMigrateError(.software, "\(erasure.functionName.name) returned no row") }
+            var counts: [String: Int] = [:]
+            for name in erasure.counts { counts[Report.key(name)] = try row.decode(name, as: Int.self) }
+            let report = Report(counts: counts, dryRun: dryRun)
             try connection.executeScript(dryRun ? "ROLLBACK" : "COMMIT")
             return report
         } catch let error as PQError {

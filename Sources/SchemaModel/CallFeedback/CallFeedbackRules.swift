@@ -3,13 +3,13 @@
 public struct CallFeedbackRules: Hashable, Sendable {
     public var stateMachine: StateMachine
     public var events: EventRules
-    public var phone: PhoneProtection
+    public var phone: EncryptedHashedColumn
     public var tenancy: TenantIsolation
     public var inheritedTenant: InheritedTenant
     public var updatedAt: UpdatedAtRule
     public var retention: [RetentionRule]
     public var anonymizer: QualifiedName
-    public var erasure: CustomerErasure
+    public var erasure: Erasure
 
     /// Adds every generated object to the catalog.
     public func apply(to catalog: inout Catalog) {
@@ -66,27 +66,35 @@ extension CallFeedbackSchema {
             events: EventRules(
                 events: n.callEvents, sessions: n.callSessions, sessionColumn: "call_session_id",
                 typeColumn: "event_type", timestampColumn: "timestamp", statusColumn: "status",
-                allowed: eventTypesByStatus),
-            phone: PhoneProtection(
+                sessionKey: "id", sessionNoun: "call session", allowed: eventTypesByStatus),
+            phone: EncryptedHashedColumn(
                 table: n.callSessions, column: "customer_phone", hashColumn: "customer_phone_hash",
-                keySetting: "app.phone_encryption_key", keyCheckTable: n.phoneKeyCheck, pgcryptoSchema: pgcryptoSchema,
-                serviceRoles: [serviceRole], writerRoles: [serviceRole, tenantRole]),
+                keySetting: phoneKeySetting, keyCheckTable: n.phoneKeyCheck, pgcryptoSchema: pgcryptoSchema,
+                serviceRoles: [serviceRole], writerRoles: [serviceRole, tenantRole],
+                normalizer: swedishPhoneNormalizer(
+                    n.qualified("normalize_swedish_phone"), column: "customer_phone",
+                    constraint: "call_sessions_customer_phone_swedish", executeGrantees: [serviceRole, tenantRole]),
+                keyFunction: n.qualified("phone_encryption_key"), decryptFunction: n.qualified("decrypt_customer_phone"),
+                lookupHashFunction: n.qualified("customer_phone_lookup_hash"),
+                keyCheckMessage: "pgmigrate phone encryption key check", lookupArgument: "phone",
+                wording: .init(
+                    storedValues: "customer phone numbers", values: "phone numbers", key: "phone encryption key",
+                    value: "number", lookupInput: "a phone number in any accepted format",
+                    trigger: "the customer phone number")),
             tenancy: TenantIsolation(
                 schema: schema, column: "business_id", setting: "app.current_business_id",
                 tenantRole: tenantRole, serviceRole: serviceRole,
                 tables: [n.callSessions, n.questionConfigurations, n.callEvents, n.callResponses,
                          n.questionSelectionLogs, n.telephonyProviderLogs, n.callEventsArchive],
-                forceRowSecurity: false),
+                forceRowSecurity: false, currentTenantFunction: n.qualified("get_current_business_id"),
+                tenantPolicySuffix: "_business_isolation", servicePolicySuffix: "_system_access", tenantNoun: "business"),
             inheritedTenant: InheritedTenant(
                 parent: n.callSessions, parentKey: "id", column: "business_id", foreignKey: "call_session_id",
                 children: [n.callEvents, n.callResponses, n.telephonyProviderLogs, n.callEventsArchive]),
             updatedAt: UpdatedAtRule(schema: schema),
             retention: retentionRules(n),
             anonymizer: n.qualified("anonymize_text"),
-            erasure: CustomerErasure(
-                schema: schema, sessions: n.callSessions, responses: n.callResponses, events: n.callEvents,
-                archivedEvents: n.callEventsArchive, providerLogs: n.telephonyProviderLogs, log: n.erasureLog,
-                lookupHash: n.qualified("customer_phone_lookup_hash")))
+            erasure: customerErasure(n))
     }
 
     /// Days after which transcripts are anonymised for long-term storage: the
@@ -169,4 +177,19 @@ extension CallFeedbackRules {
         }
         return text
     }
+}
+
+/// The call-feedback model as the CLI sees it: the one provider of its
+/// catalog, retention rules, erasure and rules Markdown.
+public struct CallFeedbackModel: SchemaProvider {
+    public init() {}
+    public var defaultSchema: String { CallFeedbackSchema.defaultSchema }
+    public func catalog(schema: String) -> Catalog { CallFeedbackSchema.catalog(schema: schema) }
+    public func retention(schema: String) -> [RetentionRule] { CallFeedbackSchema.rules(schema: schema).retention }
+    public func erasure(schema: String) -> Erasure? { CallFeedbackSchema.rules(schema: schema).erasure }
+    public func rulesMarkdown(schema: String) -> String { CallFeedbackSchema.rules(schema: schema).markdown }
+    public func typeScriptRules(schema: String) -> TypeScriptRenderer.Rules {
+        CallFeedbackSchema.rules(schema: schema).typeScriptRules
+    }
+    public var typeScriptFile: String { "types/call-feedback.ts" }
 }

@@ -36,6 +36,7 @@ public enum CallFeedbackSchema {
                 phoneKeyCheck(names),
             ]
         )
+        catalog.origin = "The call-feedback schema, generated from the Swift model in Sources/SchemaModel."
         rules(schema: schema).apply(to: &catalog)
         return catalog
     }

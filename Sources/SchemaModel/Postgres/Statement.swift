@@ -1,6 +1,6 @@
 /// One rendered SQL statement, without a trailing semicolon.
 public struct Statement: Hashable, Sendable {
-    /// What the statement creates or changes, e.g. `table public.call_sessions`.
+    /// What the statement creates or changes, e.g. `table public.orders`.
     public var object: String
     public var sql: String
     /// False for statements that cannot run inside a transaction block

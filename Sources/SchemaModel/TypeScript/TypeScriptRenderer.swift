@@ -580,7 +580,7 @@ public struct TypeScriptRenderer: Sendable {
 
     // MARK: - Names and literals
 
-    /// `call_sessions` → `CallSessions`: ASCII letters and digits, each run
+    /// `order_lines` → `OrderLines`: ASCII letters and digits, each run
     /// capitalised; a leading digit gets a `T` in front.
     static func pascal(_ name: String) -> String {
         let parts = name.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }

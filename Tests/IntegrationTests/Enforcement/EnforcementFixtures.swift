@@ -8,18 +8,18 @@ import XCTest
 /// event rules, phone encryption, row-level security). Kept in a namespace so
 /// they do not collide with the general fixtures of other test files.
 enum EnforcementFixtures {
-    static let phoneKey = "test-phone-key-1"
+    static let phoneKey = TestModel.phoneKey
 
     /// A fresh database with the generated schema applied and the phone key set.
     static func schemaConnection(_ database: TestDatabase) throws -> Connection {
         let conn = try database.connect()
         try applySchema(conn)
-        try conn.execute("SET app.phone_encryption_key = '\(phoneKey)'")
+        try TestModel.useKey(conn)
         return conn
     }
 
     static func applySchema(_ conn: Connection) throws {
-        try conn.executeScript(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents)
+        try TestModel.applySchema(conn)
     }
 
     /// A row in the host application's `businesses` table.
@@ -46,14 +46,7 @@ enum EnforcementFixtures {
     }
 
     /// The valid path from `initiated` to each status.
-    static let pathTo: [String: [String]] = [
-        "initiated": [],
-        "connecting": ["connecting"],
-        "in_progress": ["connecting", "in_progress"],
-        "completed": ["connecting", "in_progress", "completed"],
-        "failed": ["failed"],
-        "timeout": ["connecting", "in_progress", "timeout"],
-    ]
+    static var pathTo: [String: [String]] { TestModel.statusPaths }
 
     /// Moves a fresh session to `status` along valid transitions.
     static func advance(_ conn: Connection, session: UUID, to status: String,
@@ -90,7 +83,7 @@ enum EnforcementFixtures {
     }
 
     /// The instant event offsets count from, as a SQL literal.
-    static let baseTime = "timestamptz '2025-09-22 10:00:00+00'"
+    static let baseTime = "timestamptz '\(TestModel.t0)'"
 }
 
 /// A value shared between test threads, guarded by a lock.

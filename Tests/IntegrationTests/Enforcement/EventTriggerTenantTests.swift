@@ -10,11 +10,11 @@ final class EventTriggerTenantTests: XCTestCase {
     func testAnotherTenantsSessionIsRejectedByRowSecurityWithoutRevealingItsStatus() throws {
         let database = try makeDatabase()
         let conn = try database.connect()
-        try conn.executeScript(GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents)
+        try TestModel.applySchema(conn)
         let (a, b, verification) = (UUID(), UUID(), UUID())
         try conn.execute("INSERT INTO businesses VALUES ($1), ($2)", [a, b])
         try conn.execute("INSERT INTO customer_verifications VALUES ($1)", [verification])
-        try conn.execute("SET app.phone_encryption_key = 'k'")
+        try TestModel.useKey(conn)
         let session = try conn.execute(
             "INSERT INTO call_sessions (business_id, verification_id, customer_phone) VALUES ($1, $2, '0701234567') RETURNING id",
             [b, verification]

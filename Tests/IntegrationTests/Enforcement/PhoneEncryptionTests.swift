@@ -114,7 +114,7 @@ final class PhoneEncryptionTests: XCTestCase {
         // Without the key, unrelated updates still work.
         try conn.execute("RESET app.phone_encryption_key")
         try conn.execute("UPDATE call_sessions SET transcript = 'hej då' WHERE id = $1", [session])
-        try conn.execute("SET app.phone_encryption_key = '\(F.phoneKey)'")
+        try TestModel.useKey(conn)
         let after = try XCTUnwrap(conn.execute("SELECT customer_phone, encode(customer_phone_hash, 'hex') AS hash FROM call_sessions WHERE id = $1", [session]).first)
         XCTAssertEqual(after["customer_phone"], before["customer_phone"])
         XCTAssertEqual(after["hash"], before["hash"])
@@ -197,7 +197,7 @@ final class PhoneEncryptionTests: XCTestCase {
             XCTAssertTrue((error as? PQError)?.message.contains("Wrong key") ?? false, "\(error)")
         }
         // The right key still works, and records itself again.
-        try conn.execute("SET app.phone_encryption_key = '\(F.phoneKey)'")
+        try TestModel.useKey(conn)
         XCTAssertEqual(try conn.execute("SELECT decrypt_customer_phone(customer_phone) FROM call_sessions WHERE id = $1", [session])
             .scalar(String.self), "+46701234567")
         XCTAssertEqual(try conn.execute("SELECT count(*) FROM phone_encryption_key_check").scalar(Int.self), 1)

@@ -175,7 +175,7 @@ final class RowLevelSecurityTests: XCTestCase {
 
         // A connection that never set the tenant, then one set to ''.
         let fresh = try database.connect()
-        try fresh.execute("SET app.phone_encryption_key = '\(F.phoneKey)'")
+        try TestModel.useKey(fresh)
         try fresh.execute("SET ROLE business_app")
         for setting in ["never set", "empty", "reset"] {
             switch setting {

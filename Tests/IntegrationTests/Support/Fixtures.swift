@@ -35,10 +35,10 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
 /// `status` left to its default and a valid Swedish phone number; the
 /// session sets `app.phone_encryption_key` before anything else runs.
 final class CallFeedbackFixture {
-    static let phoneEncryptionKey = "test-key-2f6c1e9a4b7d4c0e8a5f3b2d1c0e9f8a"
+    static let phoneEncryptionKey = TestModel.phoneKey
     static let validPhone = "+46701234567"
     /// A fixed instant for tests of chronological rules.
-    static let t0 = "2025-09-22 10:00:00+00"
+    static let t0 = TestModel.t0
 
     /// `t0` shifted by some seconds (negative: earlier).
     static func at(_ seconds: Int) -> SQLValue {
@@ -49,7 +49,7 @@ final class CallFeedbackFixture {
     let schema: String
 
     /// The migration the model renders, as committed in sql/.
-    static var migrationSQL: String { GeneratedMigration.initial(CallFeedbackSchema.catalog()).contents }
+    static var migrationSQL: String { TestModel.migrationSQL }
 
     init(database: TestDatabase, applyMigration: Bool = true, schema: String = CallFeedbackSchema.defaultSchema) throws {
         connection = try database.connect()
@@ -60,7 +60,7 @@ final class CallFeedbackFixture {
 
     /// Session settings the schema's triggers rely on.
     static func prepareSession(_ connection: Connection) throws {
-        try connection.execute("SELECT set_config('app.phone_encryption_key', $1, false)", [phoneEncryptionKey])
+        try TestModel.useKey(connection)
     }
 
     func applyMigration() throws {
@@ -115,14 +115,7 @@ final class CallFeedbackFixture {
     }
 
     /// The status path from 'initiated' to each status, through valid transitions only.
-    static let statusPaths: [String: [String]] = [
-        "initiated": [],
-        "connecting": ["connecting"],
-        "in_progress": ["connecting", "in_progress"],
-        "completed": ["connecting", "in_progress", "completed"],
-        "timeout": ["connecting", "in_progress", "timeout"],
-        "failed": ["failed"],
-    ]
+    static var statusPaths: [String: [String]] { TestModel.statusPaths }
 
     /// Moves a freshly inserted ('initiated') session to `status` through valid transitions.
     func moveSession(_ session: UUID, to status: String) throws {

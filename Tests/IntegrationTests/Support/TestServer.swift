@@ -1,6 +1,7 @@
 import Foundation
 import PGMigrateKit
 import PQClient
+import SchemaModel
 import XCTest
 
 /// The server the integration tests run against: `DATABASE_URL`, which
@@ -51,7 +52,7 @@ final class TestDatabase {
         let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         name = "\(prefix)_\(suffix)"
         let admin = try TestServer.admin()
-        try admin.execute("CREATE DATABASE \(try admin.escapeIdentifier(name))")
+        try admin.execute("CREATE DATABASE \(quoteIdentifier(name))")
         settings = try TestServer.settings().withDatabase(name)
     }
 
@@ -61,10 +62,8 @@ final class TestDatabase {
 
     func drop() {
         guard let admin = try? TestServer.admin() else { return }
-        _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
     }
-
-    private var quoted: String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 extension XCTestCase {

@@ -5,16 +5,13 @@ public struct GeneratedMigration: Hashable, Sendable {
     public var contents: String
 
     /// `0001_initial_schema.sql`
-    public var fileName: String {
-        let digits = String(version)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name + ".sql"
-    }
+    public var fileName: String { MigrationFileName.format(version: Int64(version), name: name) }
 
     /// The initial migration: every statement of the model, in order.
     public static func initial(_ catalog: Catalog, renderer: PostgresRenderer = PostgresRenderer()) -> GeneratedMigration {
         let statements = renderer.statements(for: catalog)
         var text = """
-            -- The call-feedback schema, generated from the Swift model in Sources/SchemaModel.
+            -- \(catalog.origin ?? "This schema, generated from a pgmigrate Swift model.")
             -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
             -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
             -- Objects: \(catalog.managedTables.count) tables, \(catalog.enums.count) enum types, \(catalog.functions.count) functions, \(statements.count) statements.

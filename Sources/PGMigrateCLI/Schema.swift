@@ -2,12 +2,14 @@ import ArgumentParser
 import PGMigrateKit
 import SchemaModel
 
-/// Options naming which model to render.
+/// Options naming which model to render. The model itself comes from the
+/// one provider the CLI was built with (`ModelRegistry.current`).
 struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("schema"), help: "Schema the model's tables live in.")
-    var schema: String = CallFeedbackSchema.defaultSchema
+    var schema: String = ModelRegistry.current.defaultSchema
 
-    var catalog: Catalog { CallFeedbackSchema.catalog(schema: schema) }
+    var provider: any SchemaProvider { ModelRegistry.current }
+    var catalog: Catalog { provider.catalog(schema: schema) }
 }
 
 struct Schema: ParsableCommand {
@@ -20,7 +22,7 @@ struct Schema: ParsableCommand {
 
     func run() throws {
         if rulesMarkdown {
-            Terminal.output(CallFeedbackSchema.rules(schema: model.schema).markdown)
+            Terminal.output(model.provider.rulesMarkdown(schema: model.schema))
             return
         }
         let migration = try Generator(catalog: model.catalog, directory: .init(fileURLWithPath: ".")).render()

@@ -7,7 +7,7 @@ struct Purge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the retention rules (archive, delete, clear, anonymise) in short batches.",
         discussion: """
-            Rules: \(CallFeedbackSchema.rules().retention.map { "\($0.name) (\($0.comment))" }.joined(separator: "; "))
+            Rules: \(ModelRegistry.current.retention(schema: ModelRegistry.current.defaultSchema).map { "\($0.name) (\($0.comment))" }.joined(separator: "; "))
 
             A second purge started while one runs exits 0 at once, saying so (use --wait to wait).
             Each batch is its own transaction and skips rows locked by others.
@@ -37,7 +37,7 @@ struct Purge: ParsableCommand {
         options.rules = rules
         options.waitForLock = wait
         options.recordingsOut = recordingsOut.map { URL(fileURLWithPath: $0) }
-        let purger = Purger(settings: connection.settings, rules: CallFeedbackSchema.rules(schema: model.schema).retention, options: options)
+        let purger = Purger(settings: connection.settings, rules: model.provider.retention(schema: model.schema), options: options)
         let outcome = try purger.run { report in
             guard !json else { return }
             let verb = dryRun ? "would be \(report.action)" : report.action

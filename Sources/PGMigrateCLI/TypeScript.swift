@@ -15,7 +15,7 @@ struct TypeScript: ParsableCommand {
             file (--out, default \(defaultFile)) differs from what the model renders.
             """)
 
-    static let defaultFile = "types/call-feedback.ts"
+    static var defaultFile: String { ModelRegistry.current.typeScriptFile }
 
     @OptionGroup var model: ModelOptions
     @Option(help: ArgumentHelp("File to write (stdout without it).", valueName: "file")) var out: String?
@@ -35,7 +35,11 @@ struct TypeScript: ParsableCommand {
         let mapping = TypeScriptRenderer.DateMapping(rawValue: dates) ?? .date
         let text: String
         do {
-            text = try CallFeedbackSchema.typeScript(schema: model.schema, dates: mapping)
+            let provider = ModelRegistry.current
+            text = try TypeScriptRenderer(
+                catalog: provider.catalog(schema: model.schema), rules: provider.typeScriptRules(schema: model.schema),
+                dates: mapping
+            ).render()
         } catch {
             throw PGMigrateError(.dataError, "cannot render the TypeScript types: \(error)")
         }

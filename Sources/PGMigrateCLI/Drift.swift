@@ -36,7 +36,7 @@ struct Drift: ParsableCommand {
         let check = DriftCheck(
             catalog: model.catalog, schema: model.schema, target: connection.settings,
             shadow: shadowURL.map { .existing(ConnectionSettings(conninfo: $0, source: .flag)) } ?? .temporary,
-            ignore: ignore.map(GlobPattern.init), secretSettings: [Eraser.keySetting])
+            ignore: ignore.map(GlobPattern.init), secretSettings: ModelRegistry.current.secretSettings(schema: model.schema))
         let interrupt = ShadowCleanupOnInterrupt()
         let report = try check.run()
         interrupt.cancel()

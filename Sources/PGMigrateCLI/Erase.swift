@@ -12,9 +12,11 @@ struct Erase: ParsableCommand {
             connection's startup options, never as statement text, and never printed.
             One transaction; idempotent.
 
-            Erased: \(CustomerErasure.erased.joined(separator: "; ")).
-            Kept: \(CustomerErasure.kept.joined(separator: "; ")).
+            Erased: \((defaultErasure?.erased ?? []).joined(separator: "; ")).
+            Kept: \((defaultErasure?.kept ?? []).joined(separator: "; ")).
             """)
+
+    private static var defaultErasure: Erasure? { ModelRegistry.current.erasure(schema: ModelRegistry.current.defaultSchema) }
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
@@ -42,7 +44,10 @@ struct Erase: ParsableCommand {
 
     func run() throws {
         let phone = try customerPhone()
-        let eraser = Eraser(settings: connection.settings, erasure: CallFeedbackSchema.rules(schema: model.schema).erasure)
+        guard let erasure = model.provider.erasure(schema: model.schema) else {
+            throw PGMigrateError(.usage, "erase: this model has no erasure rule")
+        }
+        let eraser = Eraser(settings: connection.settings, erasure: erasure)
         let key = ProcessInfo.processInfo.environment[Eraser.keyEnvironmentVariable]
         let report = try eraser.erase(phone: phone, key: key, dryRun: dryRun)
         if json {
@@ -50,16 +55,17 @@ struct Erase: ParsableCommand {
             return
         }
         if report.nothingToDo {
-            Terminal.output("nothing to erase: no call session holds that phone number")
+            Terminal.output("nothing to erase: no \(erasure.root.noun) holds that \(erasure.argumentNoun)")
             return
         }
         let verb = dryRun ? "would erase" : "erased"
+        let changed = zip(erasure.counts, erasure.nouns).map { name, noun in
+            counted(report.counts[Eraser.Report.key(name)] ?? 0, noun)
+        }
         Terminal.output("""
-            \(verb) personal data of \(counted(report.sessions, "call session")), \(counted(report.responses, "response")), \
-            \(counted(report.events, "event")), \(counted(report.archivedEvents, "archived event")), \
-            \(counted(report.providerLogs, "provider log"))
-            kept: \(CustomerErasure.kept.joined(separator: "; "))
+            \(verb) personal data of \(changed.joined(separator: ", "))
+            kept: \(erasure.kept.joined(separator: "; "))
             """)
-        if !dryRun { Terminal.progress("an audit row (counts only) was written to gdpr_erasure_log") }
+        if !dryRun { Terminal.progress("an audit row (counts only) was written to \(erasure.log.name)") }
     }
 }

@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
 import PGMigrateKit
+import SchemaModel
 
-@main
-struct PGMigrate: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The pgmigrate command line over a model: `PGMigrate.main(provider:)`.
+public struct PGMigrate: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "pgmigrate",
         abstract: "PostgreSQL-native schema toolkit and migrator.",
         discussion: """
@@ -20,8 +23,10 @@ struct PGMigrate: ParsableCommand {
         ]
     )
 
-    /// Runs the command; every error becomes one line on stderr and an exit code.
-    static func main() {
+    /// Runs the command over `provider`'s model; every error becomes one
+    /// line on stderr and an exit code.
+    public static func main(provider: any SchemaProvider) {
+        ModelRegistry.set(provider)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,47 @@
+/// The one naming rule for versioned migration files, `NNNN_name.sql`:
+/// a version number (at least four digits when written, zero-padded; read
+/// numerically, so `0001` and `1` are the same version), an underscore, then
+/// a name of ASCII letters, digits, `_` or `-`. The generator writes names
+/// with it, the migrator parses them with it, and the ledger and reports
+/// print `0001_name` identifiers with it.
+public enum MigrationFileName {
+    public static let fileExtension = ".sql"
+    /// The rule in words, for error messages.
+    public static let expected = "expected NNNN_name.sql (a version number, an underscore, then letters, digits, _ or -)"
+
+    /// `0001_initial_schema`: the version zero-padded to four digits, an underscore, the name.
+    public static func identifier(version: Int64, name: String) -> String {
+        let digits = String(version)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name
+    }
+
+    /// `0001_initial_schema.sql`
+    public static func format(version: Int64, name: String) -> String {
+        identifier(version: version, name: name) + fileExtension
+    }
+
+    public enum Parsed: Equatable, Sendable {
+        /// A migration file: its version and name.
+        case migration(version: Int64, name: String)
+        /// Not a migration file at all: another extension, or a hidden file.
+        case notMigration
+        /// A `.sql` file whose name breaks the rule; `problem` says how.
+        case malformed(problem: String)
+    }
+
+    public static func parse(_ fileName: String) -> Parsed {
+        guard fileName.hasSuffix(fileExtension), !fileName.hasPrefix(".") else { return .notMigration }
+        let stem = fileName.dropLast(fileExtension.count)
+        let digits = stem.prefix(while: { $0.isASCII && $0.isNumber })
+        let rest = stem.dropFirst(digits.count)
+        guard !digits.isEmpty, rest.first == "_" else { return .malformed(problem: expected) }
+        let name = rest.dropFirst()
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(isNameScalar) else { return .malformed(problem: expected) }
+        guard let version = Int64(digits) else { return .malformed(problem: "version \(digits) is too large") }
+        return .migration(version: version, name: String(name))
+    }
+
+    private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "-"
+    }
+}
