@@ -16,7 +16,7 @@ struct PGMigrate: ParsableCommand {
         version: PGMigrateVersion.current,
         subcommands: [
             Ping.self, Migrate.self, Status.self, Plan.self, Baseline.self, Rollback.self, Repair.self,
-            Drift.self, Schema.self, Generate.self, Purge.self, Erase.self,
+            Drift.self, Schema.self, Generate.self, New.self, Purge.self, Erase.self,
         ]
     )
 

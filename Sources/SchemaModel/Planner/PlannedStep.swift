@@ -124,3 +124,10 @@ public struct SchemaPlan: Hashable, Sendable {
         return text
     }
 }
+
+extension GeneratedMigration {
+    /// A migration file with the given version, name and contents (`pgmigrate new`, plans).
+    public static func file(version: Int, name: String, contents: String) -> GeneratedMigration {
+        GeneratedMigration(version: version, name: name, contents: contents)
+    }
+}
