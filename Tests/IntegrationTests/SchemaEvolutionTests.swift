@@ -228,7 +228,7 @@ final class SchemaEvolutionTests: XCTestCase {
     func testAddTableWithRowSecurityPoliciesGrantsAndTriggers() throws {
         try evolve(
             [withNotesTable(Self.base)],
-            expect: ["CREATE TABLE public.call_notes (", "ENABLE ROW LEVEL SECURITY", "CREATE POLICY call_notes_business_isolation", "GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.call_notes", "CREATE TRIGGER", "CREATE INDEX idx_call_notes_session"],
+            expect: ["CREATE TABLE public.call_notes (", "ENABLE ROW LEVEL SECURITY", "CREATE POLICY call_notes_business_isolation", "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.call_notes TO business_app", "CREATE TRIGGER", "CREATE INDEX idx_call_notes_session"],
             absent: ["CONCURRENTLY", "NOT VALID"])
     }
 
@@ -263,7 +263,7 @@ final class SchemaEvolutionTests: XCTestCase {
 
     func testDropColumnIsRefusedThenAllowed() throws {
         try assertRefused([withNote, Self.base], mentions: ["call_sessions.note", "renamedFrom", "--allow-hazards data-loss"])
-        try evolve([withNote, Self.base], allow: [.dataLoss], expect: ["DROP COLUMN note", "hazards: access-exclusive-lock, data-loss"])
+        try evolve([withNote, Self.base], allow: [.dataLoss], expect: ["DROP COLUMN note", "hazards: data-loss, access-exclusive-lock"])
     }
 
     func testRenameColumnViaRenamedFrom() throws {
@@ -329,6 +329,7 @@ final class SchemaEvolutionTests: XCTestCase {
         try evolve(
             [onTable("call_sessions") {
                 $0.columns.append(Column("first_question_id", .uuid, nullable: true))
+                $0.indexes.append(Index("idx_call_sessions_first_question_id", on: ["first_question_id"]))
                 $0.foreignKeys.append(ForeignKey(
                     name: "call_sessions_first_question_id_fkey", columns: ["first_question_id"],
                     references: QualifiedName("public", "question_configurations"), ["id"], onDelete: .setNull))
@@ -338,8 +339,8 @@ final class SchemaEvolutionTests: XCTestCase {
 
     func testAddUniqueConstraintThroughAConcurrentIndex() throws {
         try evolve(
-            [onTable("call_sessions") { $0.uniques.append(UniqueConstraint(name: "call_sessions_id_business_key", columns: ["id", "business_id"])) }],
-            expect: ["-- pgmigrate: no-transaction", "CREATE UNIQUE INDEX CONCURRENTLY call_sessions_id_business_key", "ADD CONSTRAINT call_sessions_id_business_key UNIQUE USING INDEX call_sessions_id_business_key"])
+            [onTable("call_sessions") { $0.uniques.append(UniqueConstraint(name: "call_sessions_verification_id_id_key", columns: ["verification_id", "id"])) }],
+            expect: ["-- pgmigrate: no-transaction", "CREATE UNIQUE INDEX CONCURRENTLY call_sessions_verification_id_id_key", "ADD CONSTRAINT call_sessions_verification_id_id_key UNIQUE USING INDEX call_sessions_verification_id_id_key"])
     }
 
     func testRenameConstraintViaRenamedFrom() throws {

@@ -103,7 +103,7 @@ public struct SchemaPlan: Hashable, Sendable {
         case .enumLabels:
             text += "-- New enum labels, committed before any later migration uses them (PostgreSQL error 55P04 otherwise).\n"
         case .main:
-            text += "-- One transaction. Constraints on existing tables are added NOT VALID here and validated in a later file.\n"
+            text += "-- One transaction: if a statement fails, nothing of this file stays applied.\n"
         case .concurrent:
             text += "-- No transaction: indexes are built and dropped CONCURRENTLY, so writers are not blocked.\n"
             text += "-- A build that fails leaves an INVALID index; `pgmigrate migrate` rebuilds it when re-run.\n"
