@@ -476,6 +476,33 @@ final class SchemaEvolutionTests: XCTestCase {
             expect: ["REVOKE ALL ON TABLE public.call_events FROM \(Self.rules.tenancy.tenantRole)", "GRANT SELECT ON TABLE public.call_events TO \(Self.rules.tenancy.tenantRole)", "authz-change"])
     }
 
+    func testAFunctionWhoseReturnTypeChangesIsDroppedAndRecreatedWithTheDependentPolicy() throws {
+        func model(returns: String) -> Catalog {
+            var catalog = Self.base
+            catalog.functions.append(Function(
+                QualifiedName("public", "call_weight"), arguments: [Function.Argument("session", .uuid)], returns: returns,
+                language: .sql, volatility: .immutable, body: "SELECT 1"))
+            if let index = catalog.tables.firstIndex(where: { $0.name == Self.sessions }) {
+                catalog.tables[index].policies.append(Policy(
+                    "call_sessions_weighted_read", for: .select, to: [Self.rules.tenancy.serviceRole], using: "public.call_weight(id) > 0"))
+            }
+            return catalog
+        }
+        let text = try evolve(
+            [model(returns: "integer"), model(returns: "bigint")],
+            expect: [
+                "DROP POLICY call_sessions_weighted_read ON public.call_sessions", "DROP FUNCTION public.call_weight(uuid)",
+                "CREATE OR REPLACE FUNCTION public.call_weight(session uuid)\n    RETURNS bigint",
+            ])
+        let second = try XCTUnwrap(text.range(of: "-- file: 0003_edit2.sql"))
+        let tail = text[second.lowerBound...]
+        let dropPolicy = try XCTUnwrap(tail.range(of: "DROP POLICY"))
+        let dropFunction = try XCTUnwrap(tail.range(of: "DROP FUNCTION"))
+        let createPolicy = try XCTUnwrap(tail.range(of: "CREATE POLICY call_sessions_weighted_read"))
+        XCTAssertLessThan(dropPolicy.lowerBound, dropFunction.lowerBound)
+        XCTAssertLessThan(dropFunction.lowerBound, createPolicy.lowerBound)
+    }
+
     // MARK: - generate as a whole
 
     func testUnchangedModelGeneratesNothing() throws {
