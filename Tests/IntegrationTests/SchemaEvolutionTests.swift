@@ -261,6 +261,12 @@ final class SchemaEvolutionTests: XCTestCase {
             mentions: ["call_sessions.note", "nullable: true", "backfill", "SET NOT NULL"])
     }
 
+    func testAColumnWithAVolatileDefaultIsRefusedNamingExpandAndContractThenAllowedAsARewrite() throws {
+        let model = onTable("question_configurations") { $0.columns.append(Column("token", .uuid, default: .genRandomUUID)) }
+        try assertRefused([model], mentions: ["question_configurations.token", "expand and contract", "backfill", "--allow-hazards table-rewrite"])
+        try evolve([model], allow: [.tableRewrite], expect: ["ADD COLUMN token uuid DEFAULT gen_random_uuid() NOT NULL", "table-rewrite"])
+    }
+
     func testDropColumnIsRefusedThenAllowed() throws {
         try assertRefused([withNote, Self.base], mentions: ["call_sessions.note", "renamedFrom", "--allow-hazards data-loss"])
         try evolve([withNote, Self.base], allow: [.dataLoss], expect: ["DROP COLUMN note", "hazards: data-loss, access-exclusive-lock"])

@@ -233,11 +233,14 @@ public struct Planner: Sendable {
                 }
                 hazards.append(.mayFailOnExistingData)
             }
-            if let value = column.defaultValue, Self.isVolatile(value) || column.identity != nil {
+            if (column.defaultValue.map(Self.isVolatile) ?? false) || column.identity != nil {
+                guard allowedHazards.contains(.tableRewrite) else {
+                    throw PlanRefusal(
+                        "adding column \(table).\(column.name) with a volatile default or identity rewrites \(table) under an ACCESS EXCLUSIVE lock (every read and write waits): expand and contract instead (add it nullable without the default, backfill in batches in a `-- pgmigrate: no-transaction` migration from `pgmigrate new`, then declare the default and NOT NULL); or pass --allow-hazards table-rewrite for a small table",
+                        hazard: .tableRewrite)
+                }
                 hazards.append(.tableRewrite)
-                note = "a volatile default rewrites \(table) under an ACCESS EXCLUSIVE lock (blocks reads and writes); for a large table add the column without it, backfill in batches, then SET DEFAULT"
-            } else if column.identity != nil {
-                hazards.append(.tableRewrite)
+                note = "rewrites \(table) under an ACCESS EXCLUSIVE lock: blocks its reads and writes for the whole rewrite"
             }
             var statements = [renderer.addColumn(column, to: table)]
             if let comment = column.comment {
