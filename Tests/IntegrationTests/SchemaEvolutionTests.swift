@@ -4,8 +4,9 @@ import PQClient
 import SchemaModel
 import XCTest
 
-/// A write loop on its own connection and thread: inserts call sessions
-/// until stopped, so a migration is applied while the table is written.
+/// A write loop on its own connection and thread: inserts a call session, an
+/// event of it and a question configuration, again and again until stopped,
+/// so a migration is applied while the tables it changes are written.
 final class ConcurrentWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var inserted = 0
@@ -26,9 +27,14 @@ final class ConcurrentWriter: @unchecked Sendable {
                     do {
                         let verification = UUID()
                         try connection.execute("INSERT INTO public.customer_verifications (id) VALUES ($1)", [verification])
+                        let session = try connection.execute(
+                            "INSERT INTO public.call_sessions (business_id, verification_id, customer_phone, ai_session_id) VALUES ($1, $2, $3, 'sess_writer') RETURNING id",
+                            [business, verification, CallFeedbackFixture.validPhone]).scalar(UUID.self)
                         try connection.execute(
-                            "INSERT INTO public.call_sessions (business_id, verification_id, customer_phone, ai_session_id) VALUES ($1, $2, $3, 'sess_writer')",
-                            [business, verification, CallFeedbackFixture.validPhone])
+                            "INSERT INTO public.call_events (call_session_id, event_type, source) VALUES ($1, 'initiated', 'system')", [session])
+                        try connection.execute(
+                            "INSERT INTO public.question_configurations (business_id, question_text, frequency, department_tags) VALUES ($1, 'Hur var besöket idag?', 5, '[\"kassa\"]')",
+                            [business])
                         lock.lock(); inserted += 1; lock.unlock()
                     } catch {
                         lock.lock(); errors.append("\(error)"); let many = errors.count > 3; lock.unlock()
