@@ -72,6 +72,11 @@ struct Generate: ParsableCommand {
             return
         }
         if existing.isEmpty {
+            if dryRun {
+                let migration = try generator.render()
+                Terminal.output("-- file: \(migration.fileName)\n" + migration.contents)
+                return
+            }
             switch try generator.write() {
             case .unchanged(let path): Terminal.progress("unchanged \(path)")
             case .written(let path): Terminal.progress("wrote \(path)")
