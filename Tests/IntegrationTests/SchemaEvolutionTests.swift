@@ -431,6 +431,18 @@ final class SchemaEvolutionTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("-- file: 0002_edit1_enum_labels.sql"), text)
     }
 
+    func testANewLabelUsedInTheSameChangeIsCommittedBeforeItsFirstUse() throws {
+        var model = withLabels(["46elks", "twilio", "vonage"])
+        if let index = model.tables.firstIndex(where: { $0.name.name == "question_configurations" }) {
+            let type = QualifiedName("public", "telephony_provider")
+            model.tables[index].columns.append(Column("provider", .enumType(type), default: .literal("vonage", as: .enumType(type))))
+        }
+        let text = try evolve([model], expect: ["-- file: 0002_edit1_enum_labels.sql", "-- file: 0003_edit1.sql", "DEFAULT 'vonage'::public.telephony_provider NOT NULL"])
+        let label = try XCTUnwrap(text.range(of: "ADD VALUE 'vonage'"))
+        let use = try XCTUnwrap(text.range(of: "ADD COLUMN provider"))
+        XCTAssertLessThan(label.lowerBound, use.lowerBound)
+    }
+
     func testRenameEnumLabelViaRenamedFrom() throws {
         try evolve([withLabels(["elks46", "twilio"], renamed: ["elks46": "46elks"])], expect: ["ALTER TYPE public.telephony_provider RENAME VALUE '46elks' TO 'elks46'"])
     }
@@ -477,6 +489,27 @@ final class SchemaEvolutionTests: XCTestCase {
                 $0.policies.append(Policy("call_sessions_service_read", for: .select, to: [Self.rules.tenancy.serviceRole], using: "true", comment: "The service reads every call."))
             }],
             expect: ["CREATE POLICY call_sessions_service_read ON public.call_sessions", "hazards: authz-change"])
+    }
+
+    func testAPolicyUsingANewColumnIsCreatedAfterItAndDroppedBeforeTheColumnIs() throws {
+        func model(hidden: Bool) -> Catalog {
+            onTable("call_events") { table in
+                guard let index = table.policies.firstIndex(where: { $0.name == "call_events_business_isolation" }) else { return XCTFail("no policy") }
+                if hidden {
+                    table.columns.append(Column("hidden", .boolean, default: .false))
+                    table.policies[index].using = SQLExpression((table.policies[index].using?.sql ?? "true") + " AND NOT hidden")
+                }
+            }
+        }
+        let text = try evolve([model(hidden: true), Self.base], allow: [.dataLoss])
+        let first = try XCTUnwrap(text.range(of: "-- file: 0003_edit2.sql"))
+        let (added, dropped) = (text[..<first.lowerBound], text[first.lowerBound...])
+        let addColumn = try XCTUnwrap(added.range(of: "ADD COLUMN hidden"))
+        let createPolicy = try XCTUnwrap(added.range(of: "CREATE POLICY call_events_business_isolation"))
+        XCTAssertLessThan(addColumn.lowerBound, createPolicy.lowerBound, text)
+        let dropPolicy = try XCTUnwrap(dropped.range(of: "DROP POLICY call_events_business_isolation"))
+        let dropColumn = try XCTUnwrap(dropped.range(of: "DROP COLUMN hidden"))
+        XCTAssertLessThan(dropPolicy.lowerBound, dropColumn.lowerBound, text)
     }
 
     func testChangeAGrant() throws {
