@@ -67,6 +67,16 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(after.status, 0, after.stderr)
     }
 
+    func testADifferenceGenerateDoesNotChangeIsRefusedAsHandWork() throws {
+        let directory = try copyOfSQL()
+        try Data("CREATE EXTENSION IF NOT EXISTS citext;\n".utf8).write(to: directory.appendingPathComponent("0002_hand_written.sql"))
+        let result = try run(["generate", "--dir", directory.path])
+        XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
+        XCTAssertTrue(result.stderr.contains("extra extension citext"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("pgmigrate new"), result.stderr)
+        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_hand_written.sql"])
+    }
+
     func testAnUnknownHazardIsAUsageError() throws {
         let result = try run(["generate", "--allow-hazards", "data-lost"])
         XCTAssertEqual(result.status, ExitStatus.usage.rawValue, result.stderr)

@@ -111,6 +111,14 @@ public struct SchemaEvolution: Sendable {
             if changes.isEmpty && plan.isEmpty {
                 return Outcome(changes: [], plan: plan, files: [], timings: timings)
             }
+            if plan.isEmpty {
+                // Only what generate never changes (extensions, roles): say so, not "a bug".
+                throw PGMigrateError(
+                    .dataError,
+                    "refused: replaying \(directory.path) differs from the model only in what generate does not change ("
+                        + changes.flatMap(\.differences).map(\.description).joined(separator: "; ")
+                        + "): write that migration by hand (`pgmigrate new`)")
+            }
             let files = plan.files(firstVersion: nextVersion, name: name)
             try measure("prove") { try prove(files, existing: existing, on: replaySettings, scope: scope, desired: desired) }
             return Outcome(changes: changes, plan: plan, files: files, timings: timings)

@@ -148,24 +148,20 @@ public struct Planner: Sendable {
                 note: "ACCESS EXCLUSIVE lock on \(table.name)")]
         case (.alter, .table(let old)?, .table(let new)?):
             return alterTable(old, modelTable(new.name) ?? new, change)
-        case (_, _, .column) where change.action == .add, (_, .column, _), (_, _, .column):
-            return try planColumn(change)
-        case (_, _, .constraint) where change.action == .add, (_, .constraint, _), (_, _, .constraint):
-            return planConstraint(change)
-        case (_, _, .index) where change.action == .add, (_, .index, _), (_, _, .index):
-            return planIndex(change)
-        case (_, _, .trigger) where change.action == .add, (_, .trigger, _), (_, _, .trigger):
-            return planTrigger(change)
-        case (_, _, .policy) where change.action == .add, (_, .policy, _), (_, _, .policy):
-            return planPolicy(change)
-        case (_, _, .grant) where change.action == .add, (_, .grant, _), (_, _, .grant):
-            return planGrant(change)
-        case (_, _, .function) where change.action == .add, (_, .function, _), (_, _, .function):
-            return planFunction(change)
+        default:
+            break
+        }
+        switch object.kind {
+        case .column: return try planColumn(change)
+        case .constraint: return planConstraint(change)
+        case .index: return planIndex(change)
+        case .trigger: return planTrigger(change)
+        case .policy: return planPolicy(change)
+        case .grant: return planGrant(change)
+        case .function: return planFunction(change)
         default:
             // Extensions and roles are never dropped or altered by a migration
             // (they are cluster-wide or shared); drift keeps reporting them.
-            _ = object
             return []
         }
     }
