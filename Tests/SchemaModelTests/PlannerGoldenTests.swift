@@ -212,6 +212,55 @@ final class PlannerGoldenTests: XCTestCase {
         XCTAssertLessThan(dropFunction.lowerBound, create.lowerBound, recreated)
     }
 
+    func testUniqueConstraintOnAnExistingTableAdoptsAConcurrentlyBuiltIndex() throws {
+        let model = edited { $0.uniques.append(UniqueConstraint(name: "notes_body_key", columns: ["body"])) }
+        let text = try files(model)
+        XCTAssertTrue(text.hasPrefix("-- file: 0002_edit_indexes.sql\n-- pgmigrate: no-transaction\n"), text)
+        XCTAssertTrue(text.contains("""
+            -- step 1: unique index public.notes_body_key for constraint notes_body_key, built concurrently
+            -- hazards: index-build, may-fail-on-existing-data
+            -- note: CREATE INDEX CONCURRENTLY: reads and writes go on
+            CREATE UNIQUE INDEX CONCURRENTLY notes_body_key ON public.notes (body);
+            """), text)
+        XCTAssertTrue(text.contains("""
+            -- file: 0003_edit_validate.sql
+            """), text)
+        XCTAssertTrue(text.contains("ALTER TABLE public.notes ADD CONSTRAINT notes_body_key UNIQUE USING INDEX notes_body_key;\n"), text)
+    }
+
+    func testChangedIndexIsBuiltUnderATemporaryNameDroppedAndRenamed() throws {
+        var base = Self.base()
+        base.tables[0].indexes = [Index("idx_notes_body", on: ["body"])]
+        var model = base
+        model.tables[0].indexes = [Index("idx_notes_body", on: ["body"], where: "body IS NOT NULL", predicateColumns: ["body"])]
+        let text = try files(model, over: base)
+        XCTAssertTrue(text.contains("""
+            CREATE INDEX CONCURRENTLY idx_notes_body_pgm_new ON public.notes (body) WHERE body IS NOT NULL;
+
+            -- step 2: changed index public.idx_notes_body: drop the old one concurrently, rename the new one
+            -- hazards: access-exclusive-lock
+            -- note: the rename takes a brief ACCESS EXCLUSIVE lock on the index
+            DROP INDEX CONCURRENTLY IF EXISTS public.idx_notes_body;
+            ALTER INDEX public.idx_notes_body_pgm_new RENAME TO idx_notes_body;
+            """), text)
+        let dropped = try files(base, over: model.withoutIndexes())
+        XCTAssertTrue(dropped.contains("CREATE INDEX CONCURRENTLY idx_notes_body ON public.notes (body);"), dropped)
+        let removed = try files(Self.base(), over: base)
+        XCTAssertTrue(removed.contains("DROP INDEX CONCURRENTLY IF EXISTS public.idx_notes_body;"), removed)
+    }
+
+    func testTypeChangesAreMarkedAsARewriteUnlessBinaryCoercible() throws {
+        var base = Self.base()
+        base.tables[0].columns[1].type = .varchar(10)
+        let widened = try files(edited { $0.columns[1].type = .varchar(20) }, over: base)
+        XCTAssertTrue(widened.contains("-- hazards: access-exclusive-lock\n-- note: binary-coercible: no rewrite;"), widened)
+        XCTAssertTrue(widened.contains("ALTER TABLE public.notes ALTER COLUMN body TYPE character varying(20) USING body::character varying(20);"), widened)
+        let toText = try files(Self.base(), over: base)
+        XCTAssertTrue(toText.contains("binary-coercible: no rewrite"), toText)
+        let narrowed = try files(edited { $0.columns[1].type = .varchar(5) }, over: base)
+        XCTAssertTrue(narrowed.contains("-- hazards: table-rewrite, access-exclusive-lock, may-fail-on-existing-data\n"), narrowed)
+    }
+
     func testEveryStepNamesItsHazardsFromTheSharedVocabulary() throws {
         let model = edited {
             $0.columns.append(Column("author", .text, nullable: true))
@@ -229,5 +278,13 @@ final class PlannerGoldenTests: XCTestCase {
                 XCTAssertNotNil(Hazard(rawValue: name.trimmingCharacters(in: .whitespaces)), String(line))
             }
         }
+    }
+}
+
+extension Catalog {
+    fileprivate func withoutIndexes() -> Catalog {
+        var copy = self
+        for index in copy.tables.indices { copy.tables[index].indexes = [] }
+        return copy
     }
 }
