@@ -261,6 +261,24 @@ final class PlannerGoldenTests: XCTestCase {
         XCTAssertTrue(narrowed.contains("-- hazards: table-rewrite, access-exclusive-lock, may-fail-on-existing-data\n"), narrowed)
     }
 
+    func testNewTablesAreCreatedAfterTheTablesTheyReference() throws {
+        var model = Self.base()
+        // Declared (and named) so that the referencing tables come first.
+        for (name, parent) in [("a6", "a5"), ("a5", "a4"), ("a4", "a3"), ("a3", "a2"), ("a2", "a1"), ("a1", nil)] as [(String, String?)] {
+            model.tables.append(Table(
+                QualifiedName("public", name), columns: [Column("id", .uuid), Column("parent", .uuid, nullable: true)],
+                primaryKey: PrimaryKey(name: "\(name)_pkey", columns: ["id"]),
+                foreignKeys: parent.map { [ForeignKey(name: "\(name)_parent_fkey", columns: ["parent"], references: QualifiedName("public", $0), ["id"], onDelete: .cascade)] } ?? []))
+        }
+        let text = try files(model)
+        var previous = text.startIndex
+        for name in ["a1", "a2", "a3", "a4", "a5", "a6"] {
+            let found = try XCTUnwrap(text.range(of: "CREATE TABLE public.\(name) ("), name)
+            XCTAssertGreaterThan(found.lowerBound, previous, "\(name) created too early:\n\(text)")
+            previous = found.lowerBound
+        }
+    }
+
     func testEveryStepNamesItsHazardsFromTheSharedVocabulary() throws {
         let model = edited {
             $0.columns.append(Column("author", .text, nullable: true))

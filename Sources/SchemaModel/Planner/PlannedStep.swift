@@ -32,6 +32,8 @@ public struct PlannedStep: Hashable, Sendable {
     public var phase: Phase
     /// Position inside the phase (drops before creates, …); ties keep plan order.
     public var order: Int
+    /// Position among steps of the same order (tables created after the tables they reference).
+    public var rank: Int
     /// What the step does, e.g. `add column public.calls.note`.
     public var summary: String
     public var statements: [Statement]
@@ -44,10 +46,11 @@ public struct PlannedStep: Hashable, Sendable {
 
     public init(
         _ phase: Phase, order: Int, _ summary: String, _ statements: [Statement], hazards: [Hazard] = [],
-        note: String? = nil, long: Bool = false
+        note: String? = nil, long: Bool = false, rank: Int = 0
     ) {
         self.phase = phase
         self.order = order
+        self.rank = rank
         self.summary = summary
         self.statements = statements
         self.hazards = Array(Set(hazards)).sorted()
@@ -75,7 +78,7 @@ public struct SchemaPlan: Hashable, Sendable {
 
     public init(steps: [PlannedStep]) {
         self.steps = steps.enumerated().sorted { a, b in
-            (a.element.phase, a.element.order, a.offset) < (b.element.phase, b.element.order, b.offset)
+            (a.element.phase, a.element.order, a.element.rank, a.offset) < (b.element.phase, b.element.order, b.element.rank, b.offset)
         }.map(\.element)
     }
 

@@ -173,7 +173,7 @@ public struct Planner: Sendable {
         var statements = [renderer.createTable(table)] + renderer.comments(on: table)
         statements += constraintComments(table)
         for index in table.indexes { statements += renderer.createIndex(index, on: name) }
-        var out = [PlannedStep(.main, order: 40 + tableRank(name), "create table \(name)", statements)]
+        var out = [PlannedStep(.main, order: 40, "create table \(name)", statements, rank: tableRank(name))]
         if table.rowSecurity.enabled || table.rowSecurity.forced {
             out.append(PlannedStep(.main, order: 60, "row security on \(name)", renderer.rowSecurity(table), hazards: [.authzChange]))
         }
@@ -574,8 +574,7 @@ public struct Planner: Sendable {
 
     /// The table's position in FK order, so referenced tables are created first.
     func tableRank(_ name: QualifiedName) -> Int {
-        let ordered = renderer.ordered(model.tables).map(\.name)
-        return min(ordered.firstIndex(of: name) ?? 0, 4)
+        renderer.ordered(model.tables).map(\.name).firstIndex(of: name) ?? 0
     }
 
     func mentions(_ policy: Policy, _ function: QualifiedName) -> Bool {
