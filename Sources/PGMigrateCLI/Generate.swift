@@ -1,44 +1,164 @@
 import ArgumentParser
 import Foundation
 import PGMigrateKit
+import SchemaModel
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the model's migration into sql/, or check that sql/ matches the model.",
+        abstract: "Write the next migration from a model change, or check that sql/ gives the model.",
         discussion: """
-            Writes <dir>/0001_initial_schema.sql from the Swift model. With --check nothing is
-            written: exits 1, naming the file and the first differing line, when the committed
-            file differs from what the model renders. With --check --replay it also applies every
-            migration in <dir> to a temporary database and compares the result with the model
-            (the drift engine), so a later hand-written migration that disagrees is caught.
+            With no migration in <dir>, writes 0001_initial_schema.sql from the Swift model.
+            Otherwise replays every file in <dir> into a scratch database, compares the result
+            with the model (rendered into a second scratch database and read back the way drift
+            reads it), and writes the next file(s), NNNN_<name>.sql, with version = highest + 1:
+            one transaction for the change, and when needed a file of enum labels before it, a
+            no-transaction file of CONCURRENTLY index builds and a file that validates new
+            constraints after it. Each step carries its hazards as a comment. The files are
+            applied through the migrator on top of the replay before they are written: if any
+            difference is left, nothing is written (exit 70). An existing file is never edited.
+            When sql/ already gives the model it writes nothing and says so (exit 0).
+
+            Refused (exit 65): dropping a table or column unless --allow-hazards data-loss (or
+            declare renamedFrom: in the model), removing or reordering enum labels, adding a
+            NOT NULL column without a default unless --allow-hazards may-fail-on-existing-data.
+
+            --check writes nothing: it replays <dir> and exits 1 naming each difference with the
+            model (while <dir> holds only 0001_initial_schema.sql it also compares that file's
+            text with what the model renders). --replay is accepted for compatibility.
             """)
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Migrations directory.") var dir: String = "sql"
-    @Flag(help: "Only check; exit 1 when the files differ from the model.") var check = false
-    @Flag(help: "With --check: also replay every migration into a temporary database and compare it with the model (needs a server).")
-    var replay = false
+    @Option(help: "Name of the new migration (NNNN_<name>.sql).") var name: String = "schema_change"
+    @Flag(help: "Print the file(s) on stdout instead of writing them.") var dryRun = false
+    @Flag(help: "Print the steps and their hazards as JSON on stdout (writes the files unless --dry-run).") var json = false
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp("Hazards to allow: \(Hazard.allCases.map(\.rawValue).joined(separator: ", ")) (space- or comma-separated).", valueName: "hazard"))
+    var allowHazards: [String] = []
+    @Flag(help: "Only check; exit 1 when replaying <dir> does not give the model.") var check = false
+    @Flag(help: "With --check: accepted for compatibility (--check always replays).") var replay = false
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if replay && !check { throw ValidationError("--replay needs --check") }
+        if !SchemaEvolution.isValidName(name) {
+            throw ValidationError("--name \(name): use letters, digits, _ or - (it becomes NNNN_\(name).sql)")
+        }
+        _ = try hazards()
+    }
+
+    func hazards() throws -> Set<Hazard> {
+        var out = Set<Hazard>()
+        for item in allowHazards.flatMap({ $0.split(separator: ",") }) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let hazard = Hazard(rawValue: text) else {
+                throw ValidationError("--allow-hazards \(text): unknown hazard (known: \(Hazard.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            out.insert(hazard)
+        }
+        return out
     }
 
     func run() throws {
-        let generator = Generator(catalog: model.catalog, directory: URL(fileURLWithPath: dir))
+        let directory = URL(fileURLWithPath: dir)
+        let generator = Generator(catalog: model.catalog, directory: directory)
+        let existing = FileManager.default.fileExists(atPath: directory.path) ? try MigrationFile.load(directory: directory) : []
         if check {
-            try generator.check()
-            if replay {
-                try generator.checkReplay(on: connection.settings, schema: model.schema)
-                Terminal.progress("\(dir)/ matches the model, and replaying it gives the model")
-            } else {
-                Terminal.progress("\(dir)/ matches the model")
+            // While 0001 is the only file, its text must also be what the model renders.
+            if existing.count <= 1 { try generator.check() }
+            try generator.checkReplay(on: connection.settings, schema: model.schema)
+            Terminal.progress("replaying \(dir)/ gives the model")
+            return
+        }
+        if existing.isEmpty {
+            if dryRun {
+                let migration = try generator.render()
+                Terminal.output("-- file: \(migration.fileName)\n" + migration.contents)
+                return
+            }
+            switch try generator.write() {
+            case .unchanged(let path): Terminal.progress("unchanged \(path)")
+            case .written(let path): Terminal.progress("wrote \(path)")
             }
             return
         }
-        switch try generator.write() {
-        case .unchanged(let path): Terminal.progress("unchanged \(path)")
-        case .written(let path): Terminal.progress("wrote \(path)")
+        let evolution = SchemaEvolution(
+            catalog: model.catalog, schema: model.schema, directory: directory, settings: connection.settings,
+            allowedHazards: try hazards(), name: name)
+        let outcome = try evolution.run()
+        if json {
+            try Terminal.json(GenerateReport(outcome, written: !dryRun))
+        } else if dryRun {
+            for file in outcome.files {
+                Terminal.output("-- file: \(file.fileName)\n" + file.contents)
+            }
         }
+        guard !outcome.files.isEmpty else {
+            Terminal.progress("nothing to generate: replaying \(dir)/ gives the model")
+            return
+        }
+        let hazards = outcome.plan.hazards.sorted().map(\.rawValue)
+        let summary = "\(counted(outcome.plan.steps.count, "step")); hazards: \(hazards.isEmpty ? "none" : hazards.joined(separator: ", "))"
+        if dryRun {
+            Terminal.progress("would write \(outcome.files.map(\.fileName).joined(separator: ", ")) (\(summary)); proven on a replay, nothing written")
+            return
+        }
+        let written = try evolution.write(outcome.files)
+        for url in written { Terminal.progress("wrote \(dir)/\(url.lastPathComponent)") }
+        Terminal.progress("\(summary); review the file(s), then `pgmigrate migrate`")
+    }
+}
+
+/// `generate --json`: the files, their steps and hazards.
+struct GenerateReport: Encodable {
+    struct Step: Encodable {
+        var summary: String
+        var hazards: [String]
+        var note: String?
+        var statements: [String]
+    }
+    struct File: Encodable {
+        var name: String
+        var transactional: Bool
+        var steps: [Step]
+    }
+    var written: Bool
+    var files: [File]
+    var hazards: [String]
+
+    init(_ outcome: SchemaEvolution.Outcome, written: Bool) {
+        self.written = written && !outcome.files.isEmpty
+        var files: [File] = []
+        var index = 0
+        for phase in PlannedStep.Phase.allCases {
+            let steps = outcome.plan.steps.filter { $0.phase == phase }
+            guard !steps.isEmpty, index < outcome.files.count else { continue }
+            files.append(File(
+                name: outcome.files[index].fileName, transactional: phase.isTransactional,
+                steps: steps.map { Step(summary: $0.summary, hazards: $0.hazards.map(\.rawValue), note: $0.note, statements: $0.statements.map(\.sql)) }))
+            index += 1
+        }
+        self.files = files
+        hazards = outcome.plan.hazards.sorted().map(\.rawValue)
+    }
+}
+
+struct New: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create an empty migration NNNN_<name>.sql with the next version, for a hand-written (data) migration.")
+
+    @Argument(help: "The migration's name (letters, digits, _ or -).") var name: String
+    @Option(help: "Migrations directory.") var dir: String = "sql"
+
+    func validate() throws {
+        if !SchemaEvolution.isValidName(name) {
+            throw ValidationError("\(name): use letters, digits, _ or - (it becomes NNNN_\(name).sql)")
+        }
+    }
+
+    func run() throws {
+        let url = try SchemaEvolution.newFile(named: name, in: URL(fileURLWithPath: dir))
+        Terminal.output("\(dir)/\(url.lastPathComponent)")
     }
 }

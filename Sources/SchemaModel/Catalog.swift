@@ -69,7 +69,11 @@ public struct EnumType: Hashable, Sendable {
     public var name: QualifiedName
     public var labels: [String]
     public var comment: String?
-    public init(_ name: QualifiedName, labels: [String], comment: String? = nil) {
+    /// Labels renamed in the model, new label → previous label: `generate`
+    /// plans `ALTER TYPE … RENAME VALUE` for each whose old label still exists.
+    public var labelsRenamedFrom: [String: String]
+    public init(_ name: QualifiedName, labels: [String], comment: String? = nil, labelsRenamedFrom: [String: String] = [:]) {
+        self.labelsRenamedFrom = labelsRenamedFrom
         self.name = name
         self.labels = labels
         self.comment = comment

@@ -94,16 +94,24 @@ public struct SchemaDiffer: Sendable {
     }
 
     public func diff(desired: Catalog, actual: Catalog) -> [SchemaChange] {
-        var out: [SchemaChange] = []
+        changes(desired: desired, actual: actual).flatMap(\.differences).sorted { $0.sortKey < $1.sortKey }
+    }
+
+    /// The typed changes that turn `actual` into `desired`, in catalog order
+    /// (extensions, roles, schemas, types, tables and what is on them,
+    /// functions). `diff` is these changes' report lines, sorted.
+    public func changes(desired: Catalog, actual: Catalog) -> [CatalogChange] {
+        var out: [CatalogChange] = []
         out += matchByName(
             desired.extensions, actual.extensions, key: \.name,
-            object: { SchemaObject(.extension, $0.name) }, definition: { renderer.createExtension($0).sql }
+            object: { SchemaObject(.extension, $0.name) }, value: SchemaValue.extension,
+            definition: { renderer.createExtension($0).sql }
         ) { expected, actual, object in
             expected.schema == actual.schema
                 ? [] : [.changed(object, .definition, expected: renderer.createExtension(expected).sql, actual: renderer.createExtension(actual).sql)]
         }
         out += matchByName(
-            desired.roles, actual.roles, key: \.name, object: { SchemaObject(.role, $0.name) },
+            desired.roles, actual.roles, key: \.name, object: { SchemaObject(.role, $0.name) }, value: SchemaValue.role,
             definition: { "ROLE \(quoteIdentifierIfNeeded($0.name))" }
         ) { expected, actual, object in
             // Only what weakens row-level security: LOGIN and the rest are the DBA's business.
@@ -113,29 +121,32 @@ public struct SchemaDiffer: Sendable {
         out += diffSchemas(desired, actual)
         out += matchByName(
             desired.enums, actual.enums, key: \.name.description, object: { SchemaObject(.type, $0.name.description) },
-            definition: { renderer.createEnum($0).sql.oneLine }, compare: diffEnum)
+            value: SchemaValue.enumType, definition: { renderer.createEnum($0).sql.oneLine }, compare: diffEnum)
         out += matchByName(
             desired.tables.filter { !$0.isExternal }, actual.tables.filter { !$0.isExternal },
-            key: \.name.description, object: { SchemaObject(.table, $0.name.description) },
+            key: \.name.description, object: { SchemaObject(.table, $0.name.description) }, value: SchemaValue.table,
             definition: { "TABLE \($0.name.sql) (\($0.columns.map(\.name).map(quoteIdentifierIfNeeded).joined(separator: ", ")))" },
-            compare: diffTable)
+            compare: diffTableAttributes, nested: diffTableObjects)
         out += matchByName(
             desired.functions, actual.functions, key: \.signature, object: { SchemaObject(.function, $0.signature) },
-            definition: { functionHeader($0) }, compare: diffFunction)
-        return out.sorted { $0.sortKey < $1.sortKey }
+            value: SchemaValue.function, definition: { functionHeader($0) }, compare: diffFunction)
+        return out
     }
 
     // MARK: - Kinds
 
-    func diffSchemas(_ desired: Catalog, _ actual: Catalog) -> [SchemaChange] {
+    func diffSchemas(_ desired: Catalog, _ actual: Catalog) -> [CatalogChange] {
         var out = matchByName(
-            desired.schemas, actual.schemas, key: { $0 }, object: { SchemaObject(.schema, $0) },
+            desired.schemas, actual.schemas, key: { $0 }, object: { SchemaObject(.schema, $0) }, value: SchemaValue.schema,
             definition: { "CREATE SCHEMA \(quoteIdentifierIfNeeded($0))" }, compare: { _, _, _ in [] })
         for schema in desired.schemas where schema != "public" && actual.schemas.contains(schema) {
             let expected = desired.usageGrantees.sorted()
             let found = actual.usageGrantees.sorted()
             if expected != found {
-                out.append(.changed(SchemaObject(.schema, schema), .usage, expected: list(expected), actual: list(found)))
+                let object = SchemaObject(.schema, schema)
+                out.append(CatalogChange(
+                    .alter, object, old: .schema(schema), new: .schema(schema),
+                    differences: [.changed(object, .usage, expected: list(expected), actual: list(found))]))
             }
         }
         return out
@@ -159,7 +170,8 @@ public struct SchemaDiffer: Sendable {
         return out
     }
 
-    func diffTable(_ expected: Table, _ actual: Table, _ object: SchemaObject) -> [SchemaChange] {
+    /// What differs on the table itself: comment, row security, owner.
+    func diffTableAttributes(_ expected: Table, _ actual: Table, _ object: SchemaObject) -> [SchemaChange] {
         let table = expected.name
         var out = compareComment(expected.comment, actual.comment, object)
         let rls = SchemaObject(.rowSecurity, table.description, table: table)
@@ -178,23 +190,33 @@ public struct SchemaDiffer: Sendable {
                 expected: "not \(restricted.sorted().joined(separator: " or ")) (the owner bypasses row-level security)",
                 actual: owner))
         }
+        return out
+    }
+
+    /// What differs on the objects of a table present on both sides.
+    func diffTableObjects(_ expected: Table, _ actual: Table) -> [CatalogChange] {
+        let table = expected.name
+        var out: [CatalogChange] = []
         out += matchByName(
             expected.columns, actual.columns, key: \.name,
-            object: { SchemaObject(.column, "\(table).\($0.name)", table: table) },
+            object: { SchemaObject(.column, "\(table).\($0.name)", table: table) }, value: SchemaValue.column,
             definition: { renderer.columnDefinition($0) }, compare: diffColumn)
         out += matchByName(
-            constraints(of: expected), constraints(of: actual), key: \.name,
-            object: { SchemaObject(.constraint, "\(table).\($0.name)", table: table) }, definition: \.definition
+            TableConstraint.all(of: expected), TableConstraint.all(of: actual), key: \.name,
+            object: { SchemaObject(.constraint, "\(table).\($0.name)", table: table) }, value: SchemaValue.constraint,
+            definition: constraintDefinition
         ) { expected, actual, object in
             var out: [SchemaChange] = []
-            if expected.definition != actual.definition {
-                out.append(.changed(object, .definition, expected: expected.definition, actual: actual.definition))
+            let e = constraintDefinition(expected)
+            let a = constraintDefinition(actual)
+            if e != a {
+                out.append(.changed(object, .definition, expected: e, actual: a))
             }
             return out + compareComment(expected.comment, actual.comment, object)
         }
         out += matchByName(
             expected.indexes, actual.indexes, key: \.name,
-            object: { SchemaObject(.index, "\(table.schema).\($0.name)", table: table) },
+            object: { SchemaObject(.index, "\(table.schema).\($0.name)", table: table) }, value: SchemaValue.index,
             definition: { indexDefinition($0, on: table) }
         ) { expected, actual, object in
             var out: [SchemaChange] = []
@@ -205,7 +227,7 @@ public struct SchemaDiffer: Sendable {
         }
         out += matchByName(
             expected.triggers, actual.triggers, key: \.name,
-            object: { SchemaObject(.trigger, "\(table).\($0.name)", table: table) },
+            object: { SchemaObject(.trigger, "\(table).\($0.name)", table: table) }, value: SchemaValue.trigger,
             definition: { triggerDefinition($0, on: table) }
         ) { expected, actual, object in
             var out: [SchemaChange] = []
@@ -219,11 +241,11 @@ public struct SchemaDiffer: Sendable {
         }
         out += matchByName(
             expected.policies, actual.policies, key: \.name,
-            object: { SchemaObject(.policy, "\(table).\($0.name)", table: table) },
+            object: { SchemaObject(.policy, "\(table).\($0.name)", table: table) }, value: SchemaValue.policy,
             definition: { renderer.createPolicy($0, on: table)[0].sql.oneLine }, compare: diffPolicy)
         out += matchByName(
             expected.grants, actual.grants, key: \.grantee,
-            object: { SchemaObject(.grant, "\(table) to \($0.grantee)", table: table) },
+            object: { SchemaObject(.grant, "\(table) to \($0.grantee)", table: table) }, value: SchemaValue.grant,
             definition: { grant in
                 let sql = renderer.grant(grant, on: table).sql
                 return grant.grantee == "PUBLIC" ? sql.replacingSuffix(" TO \"PUBLIC\"", with: " TO PUBLIC") : sql
@@ -297,32 +319,22 @@ public struct SchemaDiffer: Sendable {
 
     // MARK: - Definitions (how an object is printed in a report)
 
-    struct NamedConstraint {
-        var name: String
-        var definition: String
-        var comment: String?
-    }
-
-    func constraints(of table: Table) -> [NamedConstraint] {
-        var out: [NamedConstraint] = []
-        if let pk = table.primaryKey {
-            out.append(NamedConstraint(name: pk.name, definition: "PRIMARY KEY (\(renderer.columnList(pk.columns)))", comment: pk.comment))
-        }
-        for fk in table.foreignKeys {
+    /// A constraint as `pg_get_constraintdef()` prints it.
+    func constraintDefinition(_ constraint: TableConstraint) -> String {
+        switch constraint {
+        case .primaryKey(let pk):
+            return "PRIMARY KEY (\(renderer.columnList(pk.columns)))"
+        case .foreignKey(let fk):
             var text = "FOREIGN KEY (\(renderer.columnList(fk.columns))) REFERENCES \(fk.referencedTable.sql)(\(renderer.columnList(fk.referencedColumns)))"
             if fk.onUpdate != .noAction { text += " ON UPDATE \(fk.onUpdate.rawValue)" }
             if fk.onDelete != .noAction { text += " ON DELETE \(fk.onDelete.rawValue)" }
-            out.append(NamedConstraint(name: fk.name, definition: text, comment: fk.comment))
-        }
-        for unique in table.uniques {
-            out.append(NamedConstraint(name: unique.name, definition: "UNIQUE (\(renderer.columnList(unique.columns)))", comment: unique.comment))
-        }
-        for check in table.checks {
+            return text
+        case .unique(let unique):
+            return "UNIQUE (\(renderer.columnList(unique.columns)))"
+        case .check(let check):
             let sql = check.expression.sql
-            let text = sql.hasPrefix("CHECK ") ? sql : "CHECK (\(sql))"
-            out.append(NamedConstraint(name: check.name, definition: text, comment: check.comment))
+            return sql.hasPrefix("CHECK ") ? sql : "CHECK (\(sql))"
         }
-        return out
     }
 
     func indexDefinition(_ index: Index, on table: QualifiedName) -> String {
@@ -371,28 +383,37 @@ public struct SchemaDiffer: Sendable {
 
     // MARK: - Matching
 
-    /// Pairs objects by key: unmatched desired ones are missing, unmatched
-    /// actual ones extra, pairs compared by `compare`.
+    /// Pairs objects by key: unmatched desired ones are added, unmatched
+    /// actual ones dropped, pairs compared by `compare` (an alter when it
+    /// finds differences) and `nested` (changes of the objects they hold).
     func matchByName<T, Key: Hashable>(
-        _ desired: [T], _ actual: [T], key: (T) -> Key, object: (T) -> SchemaObject,
-        definition: (T) -> String, compare: (T, T, SchemaObject) -> [SchemaChange]
-    ) -> [SchemaChange] {
-        var out: [SchemaChange] = []
+        _ desired: [T], _ actual: [T], key: (T) -> Key, object: (T) -> SchemaObject, value: (T) -> SchemaValue,
+        definition: (T) -> String, compare: (T, T, SchemaObject) -> [SchemaChange],
+        nested: (T, T) -> [CatalogChange] = { _, _ in [] }
+    ) -> [CatalogChange] {
+        var out: [CatalogChange] = []
         var actualByKey: [Key: T] = [:]
-        for value in actual where actualByKey[key(value)] == nil { actualByKey[key(value)] = value }
+        for item in actual where actualByKey[key(item)] == nil { actualByKey[key(item)] = item }
         var seen = Set<Key>()
-        for value in desired {
-            let k = key(value)
+        for item in desired {
+            let k = key(item)
             guard seen.insert(k).inserted else { continue }
             if let found = actualByKey[k] {
-                out += compare(value, found, object(value))
+                let o = object(item)
+                let differences = compare(item, found, o)
+                if !differences.isEmpty {
+                    out.append(CatalogChange(.alter, o, old: value(found), new: value(item), differences: differences))
+                }
+                out += nested(item, found)
             } else {
-                out.append(.missing(object(value), definition: definition(value)))
+                let o = object(item)
+                out.append(CatalogChange(.add, o, old: nil, new: value(item), differences: [.missing(o, definition: definition(item))]))
             }
         }
-        for value in actual where !seen.contains(key(value)) {
-            seen.insert(key(value))
-            out.append(.extra(object(value), definition: definition(value)))
+        for item in actual where !seen.contains(key(item)) {
+            seen.insert(key(item))
+            let o = object(item)
+            out.append(CatalogChange(.drop, o, old: value(item), new: nil, differences: [.extra(o, definition: definition(item))]))
         }
         return out
     }

@@ -21,13 +21,19 @@ public struct Table: Hashable, Sendable {
     /// table owned by a role its policies apply to: an owner bypasses
     /// row-level security that is not forced.
     public var owner: String?
+    /// The table's previous name (same schema), declared so `generate` plans
+    /// `ALTER TABLE … RENAME TO` instead of a drop and a create. Ignored when
+    /// no table of that name exists any more, so it can stay in the model.
+    public var renamedFrom: String?
 
     public init(
         _ name: QualifiedName, columns: [Column], primaryKey: PrimaryKey? = nil,
         foreignKeys: [ForeignKey] = [], uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [],
         indexes: [Index] = [], triggers: [Trigger] = [], rowSecurity: RowSecurity = .disabled,
-        policies: [Policy] = [], grants: [TableGrant] = [], comment: String? = nil, isExternal: Bool = false
+        policies: [Policy] = [], grants: [TableGrant] = [], comment: String? = nil, isExternal: Bool = false,
+        renamedFrom: String? = nil
     ) {
+        self.renamedFrom = renamedFrom
         self.name = name
         self.columns = columns
         self.primaryKey = primaryKey
@@ -54,13 +60,16 @@ public struct Column: Hashable, Sendable {
     public var identity: Identity?
     public var collation: String?
     public var comment: String?
+    /// The column's previous name: `generate` plans `RENAME COLUMN` (see `Table.renamedFrom`).
+    public var renamedFrom: String?
 
     public enum Identity: String, Hashable, Sendable { case always = "ALWAYS", byDefault = "BY DEFAULT" }
 
     public init(
         _ name: String, _ type: ColumnType, nullable: Bool = false, default defaultValue: SQLExpression? = nil,
-        identity: Identity? = nil, collation: String? = nil, comment: String? = nil
+        identity: Identity? = nil, collation: String? = nil, comment: String? = nil, renamedFrom: String? = nil
     ) {
+        self.renamedFrom = renamedFrom
         self.name = name
         self.type = type
         self.isNullable = nullable
@@ -161,11 +170,15 @@ public struct ForeignKey: Hashable, Sendable {
     public var onDelete: ReferentialAction
     public var onUpdate: ReferentialAction
     public var comment: String?
+    /// The constraint's previous name: `generate` plans `RENAME CONSTRAINT`.
+    public var renamedFrom: String?
 
     public init(
         name: String, columns: [String], references table: QualifiedName, _ referencedColumns: [String],
-        onDelete: ReferentialAction, onUpdate: ReferentialAction = .noAction, comment: String? = nil
+        onDelete: ReferentialAction, onUpdate: ReferentialAction = .noAction, comment: String? = nil,
+        renamedFrom: String? = nil
     ) {
+        self.renamedFrom = renamedFrom
         self.comment = comment
         self.name = name
         self.columns = columns
@@ -180,7 +193,10 @@ public struct UniqueConstraint: Hashable, Sendable {
     public var name: String
     public var columns: [String]
     public var comment: String?
-    public init(name: String, columns: [String], comment: String? = nil) {
+    /// The constraint's previous name: `generate` plans `RENAME CONSTRAINT`.
+    public var renamedFrom: String?
+    public init(name: String, columns: [String], comment: String? = nil, renamedFrom: String? = nil) {
+        self.renamedFrom = renamedFrom
         self.name = name
         self.columns = columns
         self.comment = comment
@@ -196,8 +212,11 @@ public struct CheckConstraint: Hashable, Sendable {
     public var expression: SQLExpression
     /// The rule in words, rendered as the constraint's comment.
     public var comment: String?
+    /// The constraint's previous name: `generate` plans `RENAME CONSTRAINT`.
+    public var renamedFrom: String?
 
-    public init(name: String, columns: [String], _ expression: SQLExpression, comment: String? = nil) {
+    public init(name: String, columns: [String], _ expression: SQLExpression, comment: String? = nil, renamedFrom: String? = nil) {
+        self.renamedFrom = renamedFrom
         self.name = name
         self.columns = columns
         self.expression = expression
@@ -233,22 +252,25 @@ public struct Index: Hashable, Sendable {
     /// The definition as `pg_get_indexdef()` prints it, when read from a
     /// database; drift compares indexes by this text when both sides have it.
     public var definition: String?
+    /// The index's previous name: `generate` plans `ALTER INDEX … RENAME TO`.
+    public var renamedFrom: String?
 
     public init(
         _ name: String, on columns: [String], unique: Bool = false, method: Method = .btree,
         include: [String] = [], where predicate: SQLExpression? = nil, predicateColumns: [String] = [],
-        comment: String? = nil
+        comment: String? = nil, renamedFrom: String? = nil
     ) {
         self.init(
             name, keys: columns.map(Key.column), unique: unique, method: method, include: include,
-            where: predicate, predicateColumns: predicateColumns, comment: comment)
+            where: predicate, predicateColumns: predicateColumns, comment: comment, renamedFrom: renamedFrom)
     }
 
     public init(
         _ name: String, keys: [Key], unique: Bool = false, method: Method = .btree,
         include: [String] = [], where predicate: SQLExpression? = nil, predicateColumns: [String] = [],
-        comment: String? = nil, definition: String? = nil
+        comment: String? = nil, definition: String? = nil, renamedFrom: String? = nil
     ) {
+        self.renamedFrom = renamedFrom
         self.definition = definition
         self.name = name
         self.keys = keys

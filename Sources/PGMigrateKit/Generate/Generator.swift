@@ -100,10 +100,9 @@ extension Generator {
         _ = try Migrator(settings: replay, directory: directory).migrate()
         let report = try DriftCheck(catalog: catalog, schema: schema, target: replay).run()
         guard report.hasDrift else { return }
-        let shown = report.changes.prefix(5).map { "\($0)" }.joined(separator: "; ")
-        let more = report.changes.count > 5 ? "; and \(report.changes.count - 5) more" : ""
+        let shown = report.changes.map { "\($0)" }.joined(separator: "; ")
         throw PGMigrateError(
             .differences,
-            "replaying \(directory.path) does not give the model (\(report.changes.count) differences): \(shown)\(more)")
+            "replaying \(directory.path) does not give the model (\(report.changes.count) differences): \(shown); run `pgmigrate generate` and commit the new file(s)")
     }
 }
