@@ -197,22 +197,17 @@ YEAR=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y)
 cat >"$WORK/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: pgmigrate
-Comment: /usr/bin/pgmigrate links statically the Swift standard library, Foundation
- (with ICU's data) and swift-argument-parser; it links dynamically the system's
- libpq, libcrypto and C/C++ runtime, which come with their own packages.
+Comment: /usr/bin/pgmigrate holds, linked statically, the Swift standard
+ library, Foundation and swift-argument-parser (Copyright 2014-$YEAR Apple Inc.
+ and the Swift project authors; Apache-2.0 with the Swift Runtime Library
+ Exception, https://swift.org/LICENSE.txt) and the ICU data inside Foundation
+ (Copyright Unicode, Inc.; Unicode License v3,
+ https://www.unicode.org/license.txt). It links dynamically the system's libpq,
+ libcrypto and C/C++ runtime, which come with their own packages.
 
 Files: *
 Copyright: $YEAR The pgmigrate authors
 License: Apache-2.0
-
-Files: usr/bin/pgmigrate
-Copyright: $YEAR The pgmigrate authors
- 2014-$YEAR Apple Inc. and the Swift project authors
-License: Apache-2.0 and Apache-2.0 with Runtime Library Exception and Unicode-3.0
-Comment: The Swift runtime, Foundation and swift-argument-parser are under
- Apache-2.0 with the Swift Runtime Library Exception
- (https://swift.org/LICENSE.txt); the ICU data inside Foundation is under the
- Unicode License v3 (https://www.unicode.org/license.txt).
 
 License: Apache-2.0
  Licensed under the Apache License, Version 2.0 (the "License");
@@ -277,7 +272,9 @@ find "$PKG" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 rm -rf "$DIST"/pgmigrate-*.tar.gz "$DIST"/pgmigrate_*.deb "$DIST/SHA256SUMS"
 mkdir -p "$DIST"
 DEB=pgmigrate_${VERSION}_${DEB_ARCH}.deb
-dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DIST/$DEB" >/dev/null
+# xz takes most of the packaging time: it runs beside the tarball's gzip.
+dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DIST/$DEB" >/dev/null &
+deb_pid=$!
 
 # --- the tarball ------------------------------------------------------------------------
 NAME=pgmigrate-$VERSION-linux-$ARCH
@@ -290,6 +287,7 @@ install -m 0644 sql/*.sql "$T/sql/"
 chmod -R u+rwX,go+rX,go-w "$T"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
   -C "$WORK" -cf - "$NAME" | gzip -n >"$DIST/$NAME.tar.gz"
+wait "$deb_pid" || die "dpkg-deb failed"
 
 (cd "$DIST" && sha256sum "$DEB" "$NAME.tar.gz" >SHA256SUMS)
 for f in "$DIST/$NAME.tar.gz" "$DIST/$DEB"; do
