@@ -18,7 +18,10 @@ die() { printf 'package-check: %s\n' "$*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "needs root: it installs the .deb with apt-get"
 [[ "${DATABASE_URL:-}" =~ ^postgres(ql)?:// ]] || die "needs DATABASE_URL as a postgres:// URL (scripts/test.sh sets one)"
-if [[ -e /usr/bin/pgmigrate ]] && ! dpkg -S /usr/bin/pgmigrate >/dev/null 2>&1; then
+if dpkg-query -W -f='${Status}' pgmigrate 2>/dev/null | grep -q ' installed$'; then
+  die "the pgmigrate package is installed already, and this check ends by purging the one it installs: remove it first (apt-get purge pgmigrate)"
+fi
+if [[ -e /usr/bin/pgmigrate ]]; then
   die "/usr/bin/pgmigrate exists and belongs to no package: not overwriting it"
 fi
 
