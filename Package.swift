@@ -30,6 +30,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
+        // The version scripts/package.sh injects at build time (empty otherwise).
+        .systemLibrary(name: "CBuildInfo"),
         // Pure values and SQL rendering. No database, no I/O.
         .target(name: "SchemaModel"),
         // Everything the CLI does, as a library the tests call directly.
@@ -39,6 +41,7 @@ let package = Package(
                 "PQClient",
                 "SchemaModel",
                 "CLibCrypto",
+                "CBuildInfo",
             ]
         ),
         // The command line over any model (a SchemaProvider): pgmigrate, or an

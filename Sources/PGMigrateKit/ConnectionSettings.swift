@@ -121,7 +121,3 @@ public struct ConnectionSettings: Sendable, Hashable {
         return out + remaining
     }
 }
-
-public enum PGMigrateVersion {
-    public static let current = "0.1.0"
-}
