@@ -31,6 +31,10 @@ public final class Migrator {
     /// statement by statement and are recorded dirty if they fail partway.
     @discardableResult
     public func migrate(target: Int64? = nil, progress: (MigrationEvent) -> Void = { _ in }) throws -> MigrateReport {
+        if case .nothingToDo(let report) = try noOpDecision(target: target) {
+            report.invalidIndexes.forEach { progress(.invalidIndexFound($0)) }
+            return report
+        }
         let files = try files()
         try check(target: target, in: files)
         return try withLock(progress: progress) { connection in

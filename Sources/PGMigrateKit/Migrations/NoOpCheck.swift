@@ -1,0 +1,94 @@
+import Foundation
+import PQClient
+
+/// What the no-op pre-check decided before `migrate` takes the lock.
+public enum NoOpDecision: Sendable, Hashable {
+    /// Every file is applied with its recorded name and checksum, the ledger
+    /// is clean and no migrator holds the lock: nothing to do, no lock taken.
+    case nothingToDo(MigrateReport)
+    /// Anything else: `migrate` takes the lock and runs every check as before.
+    /// The reason is for tests and `--timings`-style diagnostics only.
+    case slowPath(reason: String)
+}
+
+extension Migrator {
+    /// The fast path of a `migrate` with nothing to do: one connection, one
+    /// read of the ledger (and of whether another migrator holds the lock),
+    /// and the checksums of the files, without parsing any of them and
+    /// without taking the migration lock.
+    ///
+    /// It only ever answers "nothing to do"; every other situation (a pending
+    /// file, an edited or renamed one, a missing file, a dirty ledger, no
+    /// ledger, a malformed file name, a migrator holding the lock, any error)
+    /// is `.slowPath`, and `migrate` then does exactly what it did before
+    /// this check existed. Deciding "nothing pending" without the lock is
+    /// safe: nothing is written, and a migration another migrator is applying
+    /// commits together with its ledger row, so the read sees it either
+    /// applied (then its file must match) or not at all (then it is pending
+    /// here and this run waits for the lock).
+    ///
+    /// An applied file is not parsed again: its checksum equals the one
+    /// recorded when it was parsed and applied.
+    public func noOpDecision(target: Int64? = nil) throws -> NoOpDecision {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            return .slowPath(reason: "cannot list the directory")
+        }
+        var files: [Int64: (name: String, checksum: String)] = [:]
+        for fileName in names {
+            let parsed: (version: Int64, name: String)?
+            do { parsed = try MigrationFile.parseFileName(fileName) } catch { return .slowPath(reason: "malformed file name \(fileName)") }
+            guard let (version, name) = parsed else { continue }
+            guard files[version] == nil else { return .slowPath(reason: "duplicate version \(version)") }
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(fileName).path) else {
+                return .slowPath(reason: "cannot read \(fileName)")
+            }
+            files[version] = (name, MigrationFile.checksum(of: [UInt8](data)))
+        }
+        if let target, files[target] == nil { return .slowPath(reason: "--target is not a file's version") }
+        guard !files.isEmpty else { return .slowPath(reason: "no migration files") }
+
+        let connection = try settings.connect()
+        let rows: [Row]
+        do {
+            rows = try connection.execute("""
+                SELECT version, name, checksum, state,
+                       EXISTS (SELECT 1 FROM pg_catalog.pg_locks
+                               WHERE locktype = 'advisory' AND granted
+                                 AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                                 AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1) AS locked
+                FROM pgmigrate.schema_migrations ORDER BY version
+                """, [AdvisoryLock.key >> 32, AdvisoryLock.key & 0xFFFF_FFFF]).rows
+        } catch {
+            // No ledger yet (42P01) or anything else: the slow path says what.
+            return .slowPath(reason: "no ledger yet or cannot read it")
+        }
+        var remaining = files
+        var newest: Int64?
+        for row in rows {
+            guard let version = try? row.decode("version", as: Int64.self),
+                let name = try? row.decode("name", as: String.self),
+                let checksum = try? row.decode("checksum", as: String.self),
+                let state = try? row.decode("state", as: String.self),
+                let locked = try? row.decode("locked", as: Bool.self)
+            else { return .slowPath(reason: "unreadable ledger row") }
+            if locked { return .slowPath(reason: "another migrator holds the lock") }
+            guard state == LedgerEntry.State.applied.rawValue || state == LedgerEntry.State.baselined.rawValue else {
+                return .slowPath(reason: "ledger has a \(state) migration")
+            }
+            guard let file = remaining.removeValue(forKey: version) else {
+                return .slowPath(reason: "applied migration \(version) has no file")
+            }
+            guard file.name == name, file.checksum == checksum else {
+                return .slowPath(reason: "file of version \(version) differs from the ledger")
+            }
+            newest = version
+        }
+        guard remaining.isEmpty else { return .slowPath(reason: "\(remaining.count) pending file(s)") }
+        let invalid: [InvalidIndex]
+        do { invalid = try invalidIndexes(connection) } catch { return .slowPath(reason: "cannot read invalid indexes") }
+        return .nothingToDo(MigrateReport(applied: [], currentVersion: newest, pending: 0, invalidIndexes: invalid))
+    }
+}
