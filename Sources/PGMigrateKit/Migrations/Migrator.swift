@@ -346,7 +346,8 @@ public final class Migrator {
     private func applyInTransaction(
         _ file: MigrationFile, connection: Connection, progress: (MigrationEvent) -> Void
     ) throws -> Int64 {
-        try runTransaction(file, statements: file.upStatements, connection: connection, progress: progress) { connection in
+        if let milliseconds = applyInOneRoundTrip(file, connection: connection, progress: progress) { return milliseconds }
+        return try runTransaction(file, statements: file.upStatements, connection: connection, progress: progress) { connection in
             // The ledger row is written in the same transaction, so the
             // migration and its record commit or vanish together.
             try Ledger.insert(connection, file, state: .applied, executionMs: 0)
