@@ -69,16 +69,22 @@ struct Purge: ParsableCommand {
 /// On a terminal, a rule that has run for more than a second shows one
 /// progress line on stderr (rows done, rate, elapsed), redrawn at most four
 /// times a second and erased when the rule ends. Nothing when stderr is not
-/// a terminal or with --json.
+/// a terminal or with --json. `PGMIGRATE_PROGRESS_AFTER_MS` changes the
+/// one-second threshold (the tests use 0).
 final class PurgeProgressLine {
     private let enabled: Bool
+    private let after: Duration
     private var shown = false
     private var lastDraw: Duration = .zero
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool) {
+        self.enabled = enabled
+        let override = ProcessInfo.processInfo.environment["PGMIGRATE_PROGRESS_AFTER_MS"].flatMap { Int($0) }
+        after = .milliseconds(max(0, override ?? 1000))
+    }
 
     func update(_ progress: Purger.BatchProgress) {
-        guard enabled, progress.elapsed >= .seconds(1), !shown || progress.elapsed - lastDraw >= .milliseconds(250) else { return }
+        guard enabled, progress.elapsed >= after, !shown || progress.elapsed - lastDraw >= .milliseconds(250) else { return }
         let seconds = Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Int(Double(progress.rows) / seconds) : 0
         let text = "\(progress.rule): \(progress.rows) rows, \(rate) rows/s, \(String(format: "%.1f", seconds)) s"
