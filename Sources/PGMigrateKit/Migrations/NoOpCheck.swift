@@ -13,7 +13,8 @@ public enum NoOpDecision: Sendable, Hashable {
 
 extension Migrator {
     /// The fast path of a `migrate` with nothing to do: one connection, one
-    /// read of the ledger (and of whether another migrator holds the lock),
+    /// read of the ledger (and of whether another migrator holds the lock or
+    /// an index is invalid),
     /// and the checksums of the files, without parsing any of them and
     /// without taking the migration lock.
     ///
@@ -58,7 +59,12 @@ extension Migrator {
                        EXISTS (SELECT 1 FROM pg_catalog.pg_locks
                                WHERE locktype = 'advisory' AND granted
                                  AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                                 AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1) AS locked
+                                 AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1) AS locked,
+                       EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                               JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+                               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                               WHERE NOT i.indisvalid
+                                 AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%') AS any_invalid
                 FROM pgmigrate.schema_migrations ORDER BY version
                 """, [AdvisoryLock.key >> 32, AdvisoryLock.key & 0xFFFF_FFFF]).rows
         } catch {
@@ -67,12 +73,14 @@ extension Migrator {
         }
         var remaining = files
         var newest: Int64?
+        var anyInvalid = false
         for row in rows {
             guard let version = try? row.decode("version", as: Int64.self),
                 let name = try? row.decode("name", as: String.self),
                 let checksum = try? row.decode("checksum", as: String.self),
                 let state = try? row.decode("state", as: String.self),
-                let locked = try? row.decode("locked", as: Bool.self)
+                let locked = try? row.decode("locked", as: Bool.self),
+                let invalidSeen = try? row.decode("any_invalid", as: Bool.self)
             else { return .slowPath(reason: "unreadable ledger row") }
             if locked { return .slowPath(reason: "another migrator holds the lock") }
             guard state == LedgerEntry.State.applied.rawValue || state == LedgerEntry.State.baselined.rawValue else {
@@ -85,10 +93,15 @@ extension Migrator {
                 return .slowPath(reason: "file of version \(version) differs from the ledger")
             }
             newest = version
+            anyInvalid = invalidSeen
         }
         guard remaining.isEmpty else { return .slowPath(reason: "\(remaining.count) pending file(s)") }
-        let invalid: [InvalidIndex]
-        do { invalid = try invalidIndexes(connection) } catch { return .slowPath(reason: "cannot read invalid indexes") }
+        // Invalid indexes are rare: read them (and whether a build is still
+        // running) only when the ledger query saw one.
+        var invalid: [InvalidIndex] = []
+        if anyInvalid {
+            do { invalid = try invalidIndexes(connection) } catch { return .slowPath(reason: "cannot read invalid indexes") }
+        }
         return .nothingToDo(MigrateReport(applied: [], currentVersion: newest, pending: 0, invalidIndexes: invalid))
     }
 }
