@@ -8,7 +8,8 @@
 # Cases: sql/0001_initial_schema.sql (the same text with dbmate's
 # `-- migrate:up` header), then FILE_COUNTS (default "500") small generated
 # files (one table and one index each). Each run gets new empty databases
-# (created outside the timing). Release build; DATABASE_URL, or a throwaway
+# (created outside the timing); both tools connect with sslmode=disable
+# (dbmate's driver has no sslmode=prefer). Release build; DATABASE_URL, or a throwaway
 # server when unset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +46,7 @@ one_run() { # one_run CASE: fresh databases, one timed apply by each tool
   local c=$1 p d
   run=$((run + 1)); p="fresh_pgm_${c}_$run"; d="fresh_dbm_${c}_$run"
   create_db "$p"; create_db "$d"
-  sample "pgm_$c" env DATABASE_URL="$(db_url "$p")" "$PGMIGRATE" migrate --dir "$WORK/pgm_$c"
+  sample "pgm_$c" env DATABASE_URL="$(db_url "$p")?sslmode=disable" "$PGMIGRATE" migrate --dir "$WORK/pgm_$c"
   sample "dbm_$c" "$DBMATE" --url "$(db_url "$d")?sslmode=disable" --migrations-dir "$WORK/dbm_$c" --no-dump-schema migrate
   drop_db "$p"; drop_db "$d"
 }

@@ -8,7 +8,8 @@
 # FILE_COUNTS (default "1 500"; the scaling run uses "1 500 5000") small
 # generated migrations are applied first (one table and one index each), the
 # same SQL in each tool's file format, then the no-op is timed. Release build;
-# DATABASE_URL, or a throwaway server when unset.
+# DATABASE_URL, or a throwaway server when unset. Both tools connect with
+# sslmode=disable (dbmate's driver has no sslmode=prefer, libpq's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z ${DATABASE_URL:-} ]]; then exec scripts/throwaway-postgres.sh "$0" "$@"; fi
@@ -40,7 +41,7 @@ table_header dbmate
 for n in $COUNTS; do
   gen_files "$n" "$WORK/pgm_$n" "$WORK/dbm_$n"
   create_db "noop_pgm_$n"; create_db "noop_dbm_$n"
-  pgm_url=$(db_url "noop_pgm_$n"); dbm_url="$(db_url "noop_dbm_$n")?sslmode=disable"
+  pgm_url=$(db_url "noop_pgm_$n"); dbm_url="$(db_url "noop_dbm_$n")?sslmode=disable"; pgm_url="$pgm_url?sslmode=disable"
   log "applying $n files with each tool"
   DATABASE_URL=$pgm_url "$PGMIGRATE" migrate --dir "$WORK/pgm_$n" >/dev/null 2>&1
   "$DBMATE" --url "$dbm_url" --migrations-dir "$WORK/dbm_$n" --no-dump-schema migrate >/dev/null

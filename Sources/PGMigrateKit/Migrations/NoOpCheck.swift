@@ -52,19 +52,18 @@ extension Migrator {
         guard !files.isEmpty else { return .slowPath(reason: "no migration files") }
 
         let connection = try settings.connect()
+        // As few catalogs as possible (a new backend loads each one it
+        // touches): the lock check is not limited to this database (a
+        // migrator of another database just means the slow path), and any
+        // invalid index at all leads to the full, filtered read below.
         let rows: [Row]
         do {
             rows = try connection.execute("""
                 SELECT version, name, checksum, state,
                        EXISTS (SELECT 1 FROM pg_catalog.pg_locks
                                WHERE locktype = 'advisory' AND granted
-                                 AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
                                  AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1) AS locked,
-                       EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-                               JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-                               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                               WHERE NOT i.indisvalid
-                                 AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%') AS any_invalid
+                       EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE NOT indisvalid) AS any_invalid
                 FROM pgmigrate.schema_migrations ORDER BY version
                 """, [AdvisoryLock.key >> 32, AdvisoryLock.key & 0xFFFF_FFFF]).rows
         } catch {
