@@ -12,6 +12,9 @@ public final class Migrator {
     public let settings: ConnectionSettings
     public let directory: URL
     public let options: MigratorOptions
+    /// The connection the no-op pre-check opened, reused as the working
+    /// connection when it sends `migrate` down the slow path.
+    var spareConnection: Connection?
 
     public init(settings: ConnectionSettings, directory: URL, options: MigratorOptions = MigratorOptions()) {
         self.settings = settings
@@ -320,7 +323,8 @@ public final class Migrator {
         let lock = try AdvisoryLock(settings: settings)
         try lock.acquire(wait: options.lockWait) { pid in progress(.waitingForLock(holderPID: pid, wait: options.lockWait)) }
         defer { lock.release() }
-        let connection = try settings.connect()
+        let connection = try spareConnection ?? settings.connect()
+        spareConnection = nil
         if connection.serverVersionNumber >= 140000 {
             // Abort a running migration statement within a second of the
             // client vanishing (killed), instead of letting it run on.

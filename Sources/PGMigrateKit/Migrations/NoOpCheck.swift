@@ -52,6 +52,7 @@ extension Migrator {
         guard !files.isEmpty else { return .slowPath(reason: "no migration files") }
 
         let connection = try settings.connect()
+        spareConnection = connection
         // As few catalogs as possible (a new backend loads each one it
         // touches): the lock check is not limited to this database (a
         // migrator of another database just means the slow path), and any
@@ -101,6 +102,7 @@ extension Migrator {
         if anyInvalid {
             do { invalid = try invalidIndexes(connection) } catch { return .slowPath(reason: "cannot read invalid indexes") }
         }
+        spareConnection = nil
         return .nothingToDo(MigrateReport(applied: [], currentVersion: newest, pending: 0, invalidIndexes: invalid))
     }
 }
