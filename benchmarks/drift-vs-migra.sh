@@ -23,7 +23,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgm-drift.XXXXXX")
 trap 'bench_cleanup; rm -rf "$WORK"' EXIT
 ensure_peers
 ensure_pgmigrate
-migra_url() { local u; u=$(db_url "$1"); echo "postgresql://${u#*://}"; }
+migra_url() { local u; u=$(db_url "$1"); echo "postgresql+psycopg2://${u#*://}"; }
 
 for db in drift_a drift_b; do
   create_db "$db"
