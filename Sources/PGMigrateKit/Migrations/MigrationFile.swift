@@ -47,7 +47,7 @@ public struct MigrationFile: Sendable, Hashable {
         }
         let name = rest.dropFirst()
         guard !name.isEmpty,
-            name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") })
+            name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D })
         else {
             throw PGMigrateError(.dataError, "malformed migration file name \(fileName): \(expected)")
         }
