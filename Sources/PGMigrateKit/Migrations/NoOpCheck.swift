@@ -38,13 +38,15 @@ extension Migrator {
             return .slowPath(reason: "cannot list the directory")
         }
         var files: [Int64: (name: String, checksum: String)] = [:]
-        let prefix = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
+        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { return .slowPath(reason: "cannot open the directory") }
+        defer { close(directoryFD) }
         for fileName in names {
             let parsed: (version: Int64, name: String)?
             do { parsed = try MigrationFile.parseFileName(fileName) } catch { return .slowPath(reason: "malformed file name \(fileName)") }
             guard let (version, name) = parsed else { continue }
             guard files[version] == nil else { return .slowPath(reason: "duplicate version \(version)") }
-            guard let bytes = Self.readFile(prefix + fileName) else { return .slowPath(reason: "cannot read \(fileName)") }
+            guard let bytes = Self.readFile(fileName, in: directoryFD) else { return .slowPath(reason: "cannot read \(fileName)") }
             files[version] = (name, MigrationFile.checksum(of: bytes))
         }
         if let target, files[target] == nil { return .slowPath(reason: "--target is not a file's version") }
@@ -108,8 +110,8 @@ extension Migrator {
     /// A regular file's bytes with plain POSIX calls (Foundation's URL and
     /// FileManager cost more than the hashing for thousands of small files);
     /// nil for anything else (the slow path then says what is wrong).
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    static func readFile(_ name: String, in directoryFD: Int32) -> [UInt8]? {
+        let fd = openat(directoryFD, name, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
@@ -121,6 +123,8 @@ extension Migrator {
             if count < 0 { return nil }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
+            // The whole file in one read (the usual case): no second call.
+            if bytes.count == Int(info.st_size), count < chunk.count { return bytes }
         }
     }
 }
