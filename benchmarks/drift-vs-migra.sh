@@ -1,19 +1,71 @@
 #!/usr/bin/env bash
-# On demand: `pgmigrate drift` (live vs a shadow built from the model) against
-# migra comparing two already-migrated databases, median of 5 whole-process
-# runs each. Needs a release build and migra (`pip install migra psycopg2-binary`).
-# Usage: scripts/throwaway-postgres.sh benchmarks/drift-vs-migra.sh
+# Benchmark (on demand, not a test): `pgmigrate drift` (live schema vs the
+# model) against migra (PyPI migra) comparing two databases that hold the same
+# schema, whole processes on the same server, interleaved, medians of REPS runs.
+#
+#   benchmarks/drift-vs-migra.sh [REPS]          SCHEMAS="1 10" for the scaling run
+#
+# Rows (targets from issue 15):
+#   clean drift, model catalog cached                       ≤ 0.10× migra
+#   drift just after a model change (empty cache: shadow built, then stored) ≤ 0.5×
+#   drift --no-cache (for reference)
+# With SCHEMAS="1 10": the model copied into 1 and 10 schemas of both
+# databases; pgmigrate checks each schema (one process per schema, cached),
+# migra compares the whole databases once; the growth from 1 to 10 is printed.
+# Release build; DATABASE_URL, or a throwaway server when unset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v migra >/dev/null || { echo "migra not installed: pip install migra psycopg2-binary" >&2; exit 1; }
-BIN=$(swift build -c release --product pgmigrate --show-bin-path)/pgmigrate
-source scripts/lib/database-url.sh
-url_a=$(database_url a)
-url_b=$(database_url b)
-for db in a b; do psql -q "$DATABASE_URL" -c "create database $db"; DATABASE_URL=$(database_url $db) $BIN migrate --dir sql >/dev/null 2>&1; done
-t() { local s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; echo $(( ($(date +%s%N)-s)/1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "migra (two migrated databases, --with-privileges):"
-for i in 1 2 3 4 5; do t migra --unsafe --with-privileges --schema public ${url_a/postgres:/postgresql+psycopg2:} ${url_b/postgres:/postgresql+psycopg2:}; done | median
-echo "pgmigrate drift (live vs shadow built from the model):"
-for i in 1 2 3 4 5; do t env DATABASE_URL=$url_a $BIN drift; done | median
+if [[ -z ${DATABASE_URL:-} ]]; then exec scripts/throwaway-postgres.sh "$0" "$@"; fi
+source benchmarks/lib/peers.sh
+REPS=${1:-9}
+SCHEMAS=${SCHEMAS:-}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgm-drift.XXXXXX")
+trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+ensure_peers
+ensure_pgmigrate
+migra_url() { local u; u=$(db_url "$1"); echo "postgresql+psycopg2://${u#*://}"; }
+
+for db in drift_a drift_b; do
+  create_db "$db"
+  DATABASE_URL=$(db_url "$db") "$PGMIGRATE" migrate --dir sql >/dev/null 2>&1
+done
+A=$(db_url drift_a)
+export PGMIGRATE_CACHE_DIR=$WORK/cache
+DATABASE_URL=$A "$PGMIGRATE" drift >/dev/null 2>&1   # fills the cache
+
+echo "pgmigrate $("$PGMIGRATE" --version) vs migra $("$VENV/bin/pip" show migra 2>/dev/null | awk '/^Version/ {print $2}'); median of $REPS interleaved runs; $(load_line)"
+echo
+echo "| work | pgmigrate ms (CPU) | migra ms (CPU) | ratio | target | met |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for i in $(seq 1 "$REPS"); do
+  sample migra "$MIGRA" --unsafe --with-privileges --schema public "$(migra_url drift_a)" "$(migra_url drift_b)"
+  sample clean env DATABASE_URL="$A" "$PGMIGRATE" drift
+  sample changed env DATABASE_URL="$A" PGMIGRATE_CACHE_DIR="$WORK/empty-$i" "$PGMIGRATE" drift
+  sample nocache env DATABASE_URL="$A" "$PGMIGRATE" drift --no-cache
+done
+table_row "clean \`drift\` (model catalog cached) vs migra on two databases with the same schema" clean migra 0.10
+table_row "\`drift\` just after a model change (cache miss: shadow built and stored)" changed migra 0.5
+table_row "\`drift --no-cache\` (shadow built every time)" nocache migra 0.5
+
+[[ -n $SCHEMAS ]] || exit 0
+echo
+echo "Scaling: the model in N schemas of both databases; pgmigrate drift once per schema (cached), migra once over both databases."
+echo
+echo "| schemas | pgmigrate ms (CPU) | migra ms (CPU) | ratio |"
+echo "| --- | --- | --- | --- |"
+for n in $SCHEMAS; do
+  for db in "scale_${n}_a" "scale_${n}_b"; do
+    create_db "$db"
+    for k in $(seq 1 "$n"); do "$PGMIGRATE" schema --schema "s$k" | psql -X -q -v ON_ERROR_STOP=1 "$(db_url "$db")" >/dev/null; done
+  done
+  u=$(db_url "scale_${n}_a")
+  loop="for k in \$(seq 1 $n); do DATABASE_URL='$u' '$PGMIGRATE' drift --schema s\$k || exit 1; done"
+  bash -c "$loop" >/dev/null 2>&1   # fills the cache
+  for _ in $(seq 1 "$REPS"); do
+    sample "scale_pgm_$n" bash -c "$loop"
+    sample "scale_migra_$n" "$MIGRA" --unsafe --with-privileges "$(migra_url "scale_${n}_a")" "$(migra_url "scale_${n}_b")"
+  done
+  awk -v n="$n" -v wa="$(median "scale_pgm_$n" wall)" -v ca="$(median "scale_pgm_$n" cpu)" \
+      -v wb="$(median "scale_migra_$n" wall)" -v cb="$(median "scale_migra_$n" cpu)" \
+      'BEGIN { printf "| %d | %.0f (%.0f) | %.0f (%.0f) | %.2f× |\n", n, wa, ca, wb, cb, wa / wb }'
+done

@@ -30,13 +30,18 @@ struct Drift: ParsableCommand {
             valueName: "pattern"))
     var ignore: [String] = []
     @Flag(help: "Print JSON.") var json = false
+    @Flag(
+        name: .customLong("no-cache"),
+        help: "Build the shadow database even when the model's catalog is cached (PGMIGRATE_CACHE_DIR, else ~/.cache/pgmigrate/drift).")
+    var noCache = false
     @Flag(help: "Print how long each step took to stderr (also PGMIGRATE_TIMINGS=1).") var timings = false
 
     func run() throws {
         let check = DriftCheck(
             catalog: model.catalog, schema: model.schema, target: connection.settings,
             shadow: shadowURL.map { .existing(ConnectionSettings(conninfo: $0, source: .flag)) } ?? .temporary,
-            ignore: ignore.map(GlobPattern.init), secretSettings: ModelRegistry.current.secretSettings(schema: model.schema))
+            ignore: ignore.map(GlobPattern.init), secretSettings: ModelRegistry.current.secretSettings(schema: model.schema),
+            cache: noCache ? nil : DriftCache(directory: DriftCache.defaultDirectory()))
         let interrupt = ShadowCleanupOnInterrupt()
         let report = try check.run()
         interrupt.cancel()
@@ -46,7 +51,7 @@ struct Drift: ParsableCommand {
             Terminal.output(DriftText.render(report.changes, exposures: report.exposures))
         }
         if timings || ProcessInfo.processInfo.environment["PGMIGRATE_TIMINGS"] == "1" {
-            Terminal.progress(report.timings.summary)
+            Terminal.progress(report.timings.summary + "; model catalog cache: \(report.cache.rawValue)")
         }
         let ignored = report.ignored > 0 ? " (\(report.ignored) ignored)" : ""
         if report.hasDrift {
@@ -154,6 +159,8 @@ struct DriftJSON: Encodable {
     let timingsMs: DriftTimings
     /// Secret settings stored where other roles can read them.
     let security: [SecretExposure]
+    /// "hit", "miss" or "off": whether the model's catalog came from the cache.
+    let cache: String
 
     init(_ report: DriftReport) {
         security = report.exposures
@@ -162,6 +169,7 @@ struct DriftJSON: Encodable {
         database = report.database
         ignored = report.ignored
         timingsMs = report.timings
+        cache = report.cache.rawValue
         summary = Summary(report.changes)
         differences = report.changes.map { change in
             let object = change.object

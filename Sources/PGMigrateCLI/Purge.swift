@@ -38,7 +38,9 @@ struct Purge: ParsableCommand {
         options.waitForLock = wait
         options.recordingsOut = recordingsOut.map { URL(fileURLWithPath: $0) }
         let purger = Purger(settings: connection.settings, rules: model.provider.retention(schema: model.schema), options: options)
-        let outcome = try purger.run { report in
+        let meter = PurgeProgressLine(enabled: !json && !dryRun && isatty(STDERR_FILENO) == 1)
+        let outcome = try purger.run(progress: { report in
+            meter.finish()
             guard !json else { return }
             let verb = dryRun ? "would be \(report.action)" : report.action
             var line = "\(report.rule): \(counted(report.rows, "row")) \(verb)"
@@ -51,7 +53,7 @@ struct Purge: ParsableCommand {
                     : line + " — stopped at --max-runtime, more may remain"
             }
             Terminal.output(line)
-        }
+        }, batchDone: meter.update)
         switch outcome {
         case .lockHeldElsewhere:
             // The same shape as a run that found nothing to do: an array of
@@ -61,5 +63,40 @@ struct Purge: ParsableCommand {
         case .ran(let reports):
             if json { try Terminal.json(reports) }
         }
+    }
+}
+
+/// On a terminal, a rule that has run for more than a second shows one
+/// progress line on stderr (rows done, rate, elapsed), redrawn at most four
+/// times a second and erased when the rule ends. Nothing when stderr is not
+/// a terminal or with --json. `PGMIGRATE_PROGRESS_AFTER_MS` changes the
+/// one-second threshold (the tests use 0).
+final class PurgeProgressLine {
+    private let enabled: Bool
+    private let after: Duration
+    private var shown = false
+    private var lastDraw: Duration = .zero
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        let override = ProcessInfo.processInfo.environment["PGMIGRATE_PROGRESS_AFTER_MS"].flatMap { Int($0) }
+        after = .milliseconds(max(0, override ?? 1000))
+    }
+
+    func update(_ progress: Purger.BatchProgress) {
+        guard enabled, progress.elapsed >= after, !shown || progress.elapsed - lastDraw >= .milliseconds(250) else { return }
+        let seconds = Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(progress.rows) / seconds) : 0
+        let text = "\(progress.rule): \(progress.rows) rows, \(rate) rows/s, \(String(format: "%.1f", seconds)) s"
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+        shown = true
+        lastDraw = progress.elapsed
+    }
+
+    func finish() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+        lastDraw = .zero
     }
 }

@@ -21,7 +21,7 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
 /// Everything pgmigrate manages in a database, as plain values: what the
 /// model declares, and (later) what the inspector reads from `pg_catalog`.
 /// Diffing two catalogs is a pure function of two values.
-public struct Catalog: Hashable, Sendable {
+public struct Catalog: Hashable, Sendable, Codable {
     public var schemas: [String]
     public var extensions: [Extension]
     public var enums: [EnumType]
@@ -55,7 +55,7 @@ public struct Catalog: Hashable, Sendable {
 }
 
 /// `CREATE EXTENSION IF NOT EXISTS name`.
-public struct Extension: Hashable, Sendable {
+public struct Extension: Hashable, Sendable, Codable {
     public var name: String
     public var schema: String?
     public init(_ name: String, schema: String? = nil) {
@@ -65,7 +65,7 @@ public struct Extension: Hashable, Sendable {
 }
 
 /// A PostgreSQL enum type; labels in their declared (sort) order.
-public struct EnumType: Hashable, Sendable {
+public struct EnumType: Hashable, Sendable, Codable {
     public var name: QualifiedName
     public var labels: [String]
     public var comment: String?
@@ -82,7 +82,7 @@ public struct EnumType: Hashable, Sendable {
 
 /// A cluster role the schema relies on; created only if absent (roles are
 /// cluster-wide and may be managed elsewhere).
-public struct Role: Hashable, Sendable {
+public struct Role: Hashable, Sendable, Codable {
     public var name: String
     public var canLogin: Bool
     /// Whether the role bypasses row-level security (`BYPASSRLS`).

@@ -1,18 +1,18 @@
 /// A function (the catalog's `pg_proc`): trigger functions, policy helpers,
 /// retention jobs.
-public struct Function: Hashable, Sendable {
+public struct Function: Hashable, Sendable, Codable {
     /// A procedural language, by name (`pg_language.lanname`). A struct rather
     /// than an enum so functions in any language can be read back.
-    public struct Language: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public struct Language: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public static let sql = Language(rawValue: "sql")
         public static let plpgsql = Language(rawValue: "plpgsql")
         public var description: String { rawValue }
     }
-    public enum Volatility: String, Hashable, Sendable { case immutable = "IMMUTABLE", stable = "STABLE", volatile = "VOLATILE" }
+    public enum Volatility: String, Hashable, Sendable, Codable { case immutable = "IMMUTABLE", stable = "STABLE", volatile = "VOLATILE" }
 
-    public struct Argument: Hashable, Sendable {
+    public struct Argument: Hashable, Sendable, Codable {
         public var name: String
         public var type: ColumnType
         public var defaultValue: SQLExpression?
@@ -64,9 +64,9 @@ public struct Function: Hashable, Sendable {
 }
 
 /// A trigger on a table (`pg_trigger`).
-public struct Trigger: Hashable, Sendable {
-    public enum Timing: String, Hashable, Sendable { case before = "BEFORE", after = "AFTER", insteadOf = "INSTEAD OF" }
-    public enum Event: Hashable, Sendable {
+public struct Trigger: Hashable, Sendable, Codable {
+    public enum Timing: String, Hashable, Sendable, Codable { case before = "BEFORE", after = "AFTER", insteadOf = "INSTEAD OF" }
+    public enum Event: Hashable, Sendable, Codable {
         case insert, delete, truncate
         case update(of: [String])
         public static let update = Event.update(of: [])
@@ -95,7 +95,7 @@ public struct Trigger: Hashable, Sendable {
     public var definition: String?
 
     /// `pg_trigger.tgenabled`: `ALTER TABLE … ENABLE / DISABLE / ENABLE REPLICA / ENABLE ALWAYS TRIGGER`.
-    public enum Firing: String, Hashable, Sendable {
+    public enum Firing: String, Hashable, Sendable, Codable {
         case origin = "O", disabled = "D", replica = "R", always = "A"
         public var sql: String {
             switch self {
@@ -125,8 +125,8 @@ public struct Trigger: Hashable, Sendable {
 }
 
 /// A row-level security policy (`pg_policy`).
-public struct Policy: Hashable, Sendable {
-    public enum Command: String, Hashable, Sendable {
+public struct Policy: Hashable, Sendable, Codable {
+    public enum Command: String, Hashable, Sendable, Codable {
         case all = "ALL", select = "SELECT", insert = "INSERT", update = "UPDATE", delete = "DELETE"
     }
 
@@ -154,8 +154,8 @@ public struct Policy: Hashable, Sendable {
 }
 
 /// Table privileges granted to one role.
-public struct TableGrant: Hashable, Sendable {
-    public enum Privilege: String, Hashable, Sendable, CaseIterable, Comparable {
+public struct TableGrant: Hashable, Sendable, Codable {
+    public enum Privilege: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
         case select = "SELECT", insert = "INSERT", update = "UPDATE", delete = "DELETE"
         case truncate = "TRUNCATE", references = "REFERENCES", trigger = "TRIGGER"
         public static func < (lhs: Privilege, rhs: Privilege) -> Bool {

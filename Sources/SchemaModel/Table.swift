@@ -1,6 +1,6 @@
 /// A table with its columns, constraints, indexes, triggers, row-level
 /// security and privileges: the shape `pg_class` and friends describe.
-public struct Table: Hashable, Sendable {
+public struct Table: Hashable, Sendable, Codable {
     public var name: QualifiedName
     public var columns: [Column]
     public var primaryKey: PrimaryKey?
@@ -52,7 +52,7 @@ public struct Table: Hashable, Sendable {
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
 }
 
-public struct Column: Hashable, Sendable {
+public struct Column: Hashable, Sendable, Codable {
     public var name: String
     public var type: ColumnType
     public var isNullable: Bool
@@ -63,7 +63,7 @@ public struct Column: Hashable, Sendable {
     /// The column's previous name: `generate` plans `RENAME COLUMN` (see `Table.renamedFrom`).
     public var renamedFrom: String?
 
-    public enum Identity: String, Hashable, Sendable { case always = "ALWAYS", byDefault = "BY DEFAULT" }
+    public enum Identity: String, Hashable, Sendable, Codable { case always = "ALWAYS", byDefault = "BY DEFAULT" }
 
     public init(
         _ name: String, _ type: ColumnType, nullable: Bool = false, default defaultValue: SQLExpression? = nil,
@@ -82,7 +82,7 @@ public struct Column: Hashable, Sendable {
 
 /// A column type. `sql` is the spelling `format_type()` prints, so a type
 /// read back from the catalog compares equal to the declared one.
-public indirect enum ColumnType: Hashable, Sendable {
+public indirect enum ColumnType: Hashable, Sendable, Codable {
     case uuid, text, boolean, smallint, integer, bigint, real, doublePrecision
     case date, timestamp, timestamptz, interval
     case json, jsonb, bytea
@@ -130,7 +130,7 @@ public indirect enum ColumnType: Hashable, Sendable {
 
 /// A SQL expression kept as text (defaults, CHECK bodies, policy and index
 /// predicates). The model writes it the way Postgres prints it back.
-public struct SQLExpression: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct SQLExpression: Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
     public var sql: String
     public init(_ sql: String) { self.sql = sql }
     public init(stringLiteral value: String) { self.sql = value }
@@ -146,7 +146,7 @@ public struct SQLExpression: Hashable, Sendable, ExpressibleByStringLiteral, Cus
     }
 }
 
-public struct PrimaryKey: Hashable, Sendable {
+public struct PrimaryKey: Hashable, Sendable, Codable {
     public var name: String
     public var columns: [String]
     public var comment: String?
@@ -157,12 +157,12 @@ public struct PrimaryKey: Hashable, Sendable {
     }
 }
 
-public enum ReferentialAction: String, Hashable, Sendable {
+public enum ReferentialAction: String, Hashable, Sendable, Codable {
     case noAction = "NO ACTION", restrict = "RESTRICT", cascade = "CASCADE"
     case setNull = "SET NULL", setDefault = "SET DEFAULT"
 }
 
-public struct ForeignKey: Hashable, Sendable {
+public struct ForeignKey: Hashable, Sendable, Codable {
     public var name: String
     public var columns: [String]
     public var referencedTable: QualifiedName
@@ -189,7 +189,7 @@ public struct ForeignKey: Hashable, Sendable {
     }
 }
 
-public struct UniqueConstraint: Hashable, Sendable {
+public struct UniqueConstraint: Hashable, Sendable, Codable {
     public var name: String
     public var columns: [String]
     public var comment: String?
@@ -206,7 +206,7 @@ public struct UniqueConstraint: Hashable, Sendable {
 /// A named CHECK constraint. `columns` lists the columns the expression
 /// reads (as `pg_constraint.conkey` does), so the model can be validated
 /// without parsing SQL.
-public struct CheckConstraint: Hashable, Sendable {
+public struct CheckConstraint: Hashable, Sendable, Codable {
     public var name: String
     public var columns: [String]
     public var expression: SQLExpression
@@ -224,11 +224,11 @@ public struct CheckConstraint: Hashable, Sendable {
     }
 }
 
-public struct Index: Hashable, Sendable {
-    public enum Method: String, Hashable, Sendable { case btree, hash, gin, gist, brin }
+public struct Index: Hashable, Sendable, Codable {
+    public enum Method: String, Hashable, Sendable, Codable { case btree, hash, gin, gist, brin }
 
     /// A key: a column, or an expression over `columns`.
-    public enum Key: Hashable, Sendable {
+    public enum Key: Hashable, Sendable, Codable {
         case column(String)
         case expression(SQLExpression, columns: [String])
 
@@ -294,7 +294,7 @@ public struct Index: Hashable, Sendable {
 }
 
 /// `ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY`.
-public struct RowSecurity: Hashable, Sendable {
+public struct RowSecurity: Hashable, Sendable, Codable {
     public var enabled: Bool
     public var forced: Bool
     public init(enabled: Bool, forced: Bool) {

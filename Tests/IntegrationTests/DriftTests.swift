@@ -15,18 +15,42 @@ final class DriftTests: XCTestCase {
         return database
     }
 
-    func drift(_ database: TestDatabase, catalog: Catalog? = nil, ignore: [String] = []) throws -> DriftReport {
-        try DriftCheck(
+    /// One cache directory for the whole class, so most cached runs are hits.
+    static let cacheDirectory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("pgm-drift-cache-\(UUID().uuidString)", isDirectory: true)
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: cacheDirectory)
+        super.tearDown()
+    }
+
+    /// Drift without the cache, then with it: every drift test case also
+    /// proves that a cached run (hit or miss) reports exactly what an
+    /// uncached one does.
+    func drift(
+        _ database: TestDatabase, catalog: Catalog? = nil, ignore: [String] = [],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> DriftReport {
+        let uncached = try DriftCheck(
             catalog: catalog ?? model, schema: "public", target: database.settings,
             ignore: ignore.map(GlobPattern.init)
         ).run()
+        let cached = try DriftCheck(
+            catalog: catalog ?? model, schema: "public", target: database.settings,
+            ignore: ignore.map(GlobPattern.init), cache: DriftCache(directory: Self.cacheDirectory)
+        ).run()
+        XCTAssertEqual(uncached.cache, .off, file: file, line: line)
+        XCTAssertNotEqual(cached.cache, .off, file: file, line: line)
+        XCTAssertEqual(cached.changes, uncached.changes, "cached (\(cached.cache)) and uncached drift differ", file: file, line: line)
+        XCTAssertEqual(cached.ignored, uncached.ignored, file: file, line: line)
+        return uncached
     }
 
     /// Applies `sql` to a freshly applied database and returns the drift.
     func driftAfter(_ sql: String, file: StaticString = #filePath, line: UInt = #line) throws -> [SchemaChange] {
         let database = try appliedDatabase()
         _ = try database.connect().executeScript(sql)
-        let report = try drift(database)
+        let report = try drift(database, file: file, line: line)
         XCTAssertTrue(report.hasDrift, "expected drift after: \(sql)", file: file, line: line)
         return report.changes
     }

@@ -159,7 +159,7 @@ final class MigratorTests: XCTestCase {
         var sleeping = false
         for _ in 0..<600 where !sleeping {
             sleeping = try watcher.execute(
-                "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'"
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%SELECT pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
             ).scalar(Bool.self)
             if !sleeping { Thread.sleep(forTimeInterval: 0.05) }
         }

@@ -569,6 +569,42 @@ final class PurgeTests: XCTestCase {
         XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive"), 10_000)
     }
 
+    /// The progress line: on a terminal only, never with --json or when
+    /// stderr is a pipe. `script` gives the process a pseudo-terminal; the
+    /// one-second threshold is lowered to 0 so the test needs no slow rule.
+    func testProgressLineOnlyOnATerminalAndNeverWithJSON() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("needs util-linux script") }
+        let db = try makeDatabase()
+        let conn = try db.connect()
+        try F.prepare(conn)
+        let tenant = try F.tenant(conn)
+        func load() throws {
+            let s = try F.session(conn, tenant, daysAgo: 120)
+            try F.events(conn, session: s, type: "initiated", daysAgo: 100, count: 50)
+        }
+        let env = ["PGMIGRATE_PROGRESS_AFTER_MS": "0"]
+        func onTerminal(_ extra: String) throws -> ProcessResult {
+            let command = "'\(TestServer.executable.path)' purge --database-url '\(db.url)' --rule call_events_archive --batch-size 10\(extra)"
+            return try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qefc", command, "/dev/null"], environment: env)
+        }
+        try load()
+        let tty = try onTerminal("")
+        XCTAssertEqual(tty.status, 0, tty.stdout + tty.stderr)
+        XCTAssertTrue(tty.stdout.contains("call_events_archive: 10 rows, "), tty.stdout)
+        XCTAssertTrue(tty.stdout.contains(" rows/s, "), tty.stdout)
+
+        try load()
+        let json = try onTerminal(" --json")
+        XCTAssertEqual(json.status, 0, json.stdout + json.stderr)
+        XCTAssertFalse(json.stdout.contains("rows/s"), json.stdout)
+
+        try load()
+        let piped = try pgmigrate(["purge", "--database-url", db.url, "--rule", "call_events_archive", "--batch-size", "10"], environment: env)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "", "nothing on stderr when it is not a terminal")
+        XCTAssertEqual(try F.count(conn, "SELECT count(*) FROM public.call_events_archive"), 150)
+    }
+
     func testKilledPurgeIsFinishedByTheNextRunWithNothingLostOrDuplicated() throws {
         let db = try makeDatabase()
         let conn = try db.connect()

@@ -17,17 +17,25 @@ public struct ShadowBuilder: Sendable {
     /// stay.
     public var transactional: Bool
     public var populate: @Sendable (Connection) throws -> Void
+    /// Everything `populate` puts into the shadow, as text (the SQL it runs),
+    /// when that text alone determines it: then the inspected result can be
+    /// cached (`DriftCache`). Nil means never cached.
+    public var cacheKey: String?
 
-    public init(_ description: String, transactional: Bool = true, populate: @escaping @Sendable (Connection) throws -> Void) {
+    public init(
+        _ description: String, transactional: Bool = true, cacheKey: String? = nil,
+        populate: @escaping @Sendable (Connection) throws -> Void
+    ) {
         self.description = description
         self.transactional = transactional
+        self.cacheKey = cacheKey
         self.populate = populate
     }
 
     /// Applies `GeneratedMigration.initial(catalog)` as one script.
     public static func renderedModel(_ catalog: Catalog) -> ShadowBuilder {
         let script = GeneratedMigration.initial(catalog).contents
-        return ShadowBuilder("the model's rendered SQL") { connection in
+        return ShadowBuilder("the model's rendered SQL", cacheKey: script) { connection in
             _ = try connection.executeScript(script)
         }
     }
@@ -100,6 +108,8 @@ enum ShadowDatabase {
 /// How long each step took, in milliseconds.
 public struct DriftTimings: Sendable, Hashable, Codable {
     public var inspectLive: Double = 0
+    /// Reading the server's facts for the cache key, and the cached file.
+    public var cacheLookup: Double = 0
     public var shadowCreate: Double = 0
     public var shadowPopulate: Double = 0
     public var inspectShadow: Double = 0
@@ -117,7 +127,8 @@ public struct DriftTimings: Sendable, Hashable, Codable {
     public var summary: String {
         func ms(_ value: Double) -> String { String(format: "%.1f ms", value) }
         return "timings: shadow create \(ms(shadowCreate)), populate \(ms(shadowPopulate)), drop \(ms(shadowDrop)); "
-            + "inspect live \(ms(inspectLive)), shadow \(ms(inspectShadow)); diff \(ms(diff)); total \(ms(total))"
+            + "inspect live \(ms(inspectLive)), shadow \(ms(inspectShadow)); cache lookup \(ms(cacheLookup)); "
+            + "diff \(ms(diff)); total \(ms(total))"
     }
 }
 
@@ -148,6 +159,8 @@ public struct DriftReport: Sendable {
     public var timings: DriftTimings
     /// Secret settings found where other roles can read them (not subject to `--ignore`).
     public var exposures: [SecretExposure] = []
+    /// Whether the model's catalog came from the cache.
+    public var cache: DriftCacheUse = .off
 
     public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty }
 }
@@ -201,12 +214,18 @@ public struct DriftCheck: Sendable {
     /// Settings that hold secrets (the phone key): reported when stored
     /// where other roles can read them.
     public var secretSettings: [String]
+    /// Where the model's inspected catalog is cached; nil builds the shadow
+    /// every time. Used only with a `.temporary` shadow and a builder with a
+    /// `cacheKey` (an existing `--shadow-url` database is always built in).
+    public var cache: DriftCache?
 
     public init(
         catalog: Catalog, schema: String, target: ConnectionSettings, shadow: ShadowLocation = .temporary,
-        builder: ShadowBuilder? = nil, ignore: [GlobPattern] = [], secretSettings: [String] = []
+        builder: ShadowBuilder? = nil, ignore: [GlobPattern] = [], secretSettings: [String] = [],
+        cache: DriftCache? = nil
     ) {
         self.secretSettings = secretSettings
+        self.cache = cache
         self.catalog = catalog
         self.schema = schema
         self.target = target
@@ -228,7 +247,29 @@ public struct DriftCheck: Sendable {
         let scope = InspectionScope.managed(by: catalog, schema: schema)
         let live = try target.connect(applicationName: "pgmigrate drift")
         let actual = try measure(\.inspectLive) { try Inspector(connection: live).inspect(scope) }
-        var desired = try buildShadow(admin: live, scope: scope, measure: measure)
+        var desired: Catalog
+        var cacheUse = DriftCacheUse.off
+        if let cache, case .temporary = shadow, let builderKey = builder.cacheKey {
+            let key = try measure(\.cacheLookup) { () throws -> String in
+                let facts: String
+                do {
+                    facts = try live.execute(DriftCache.serverFactsQuery).scalar(String.self)
+                } catch let error as PQError {
+                    throw PGMigrateError.from(error, while: "reading the server's version and extensions (drift cache key)")
+                }
+                return DriftCache.key(DriftCache.keyText(serverFacts: facts, builderKey: builderKey, scope: scope))
+            }
+            if let cached = measure(\.cacheLookup, { cache.load(key: key) }) {
+                desired = cached
+                cacheUse = .hit
+            } else {
+                desired = try buildShadow(admin: live, scope: scope, measure: measure)
+                measure(\.cacheLookup) { cache.store(desired, key: key) }
+                cacheUse = .miss
+            }
+        } else {
+            desired = try buildShadow(admin: live, scope: scope, measure: measure)
+        }
 
         // Roles are cluster-wide: the shadow would see whatever the live
         // server has, so the model's roles (NOSUPERUSER NOBYPASSRLS) are the
@@ -241,7 +282,7 @@ public struct DriftCheck: Sendable {
         timings.total = milliseconds(clock.now - start)
         return DriftReport(
             schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings,
-            exposures: exposures)
+            exposures: exposures, cache: cacheUse)
     }
 
     private func buildShadow(

@@ -16,6 +16,9 @@ public final class Migrator {
     public let settings: ConnectionSettings
     public let directory: URL
     public let options: MigratorOptions
+    /// The connection the no-op pre-check opened, reused as the working
+    /// connection when it sends `migrate` down the slow path.
+    var spareConnection: Connection?
 
     public init(settings: ConnectionSettings, directory: URL, options: MigratorOptions = MigratorOptions()) {
         self.settings = settings
@@ -35,6 +38,10 @@ public final class Migrator {
     /// statement by statement and are recorded dirty if they fail partway.
     @discardableResult
     public func migrate(target: Int64? = nil, progress: (MigrationEvent) -> Void = { _ in }) throws -> MigrateReport {
+        if case .nothingToDo(let report) = try noOpDecision(target: target) {
+            report.invalidIndexes.forEach { progress(.invalidIndexFound($0)) }
+            return report
+        }
         let files = try files()
         try check(target: target, in: files)
         return try withLock(progress: progress) { db in
@@ -308,7 +315,9 @@ public final class Migrator {
     /// Takes the migration lock, opens the working connection, and runs
     /// `body` on the target. Server errors outside a migration become exit 4.
     private func withLock<T>(progress: (MigrationEvent) -> Void, _ body: (PostgresTarget) throws -> T) throws -> T {
-        let db = try PostgresTarget.locked(settings: settings, options: options) { pid in
+        let spare = spareConnection
+        spareConnection = nil
+        let db = try PostgresTarget.locked(settings: settings, options: options, reusing: spare) { pid in
             progress(.waitingForLock(holderPID: pid, wait: options.lockWait))
         }
         defer { db.release() }
@@ -320,7 +329,8 @@ public final class Migrator {
     private func applyInTransaction(
         _ file: MigrationFile, db: PostgresTarget, progress: (MigrationEvent) -> Void
     ) throws -> Int64 {
-        try runTransaction(file, statements: file.upStatements, db: db, progress: progress) {
+        if let milliseconds = applyInOneRoundTrip(file, connection: db.connection, progress: progress) { return milliseconds }
+        return try runTransaction(file, statements: file.upStatements, db: db, progress: progress) {
             // The ledger row is written in the same transaction, so the
             // migration and its record commit or vanish together.
             try db.record(file, state: .applied, executionMs: 0)

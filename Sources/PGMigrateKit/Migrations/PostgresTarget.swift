@@ -19,14 +19,16 @@ final class PostgresTarget {
     }
 
     /// Takes the migration lock on a connection of its own (waiting up to
-    /// `options.lockWait`), then opens the working connection.
+    /// `options.lockWait`), then opens the working connection (or uses
+    /// `reusing`, one the caller opened before, e.g. the no-op pre-check's).
     static func locked(
-        settings: ConnectionSettings, options: MigratorOptions, onWait: (Int32?) -> Void
+        settings: ConnectionSettings, options: MigratorOptions, reusing spare: Connection? = nil,
+        onWait: (Int32?) -> Void
     ) throws -> PostgresTarget {
         let lock = try AdvisoryLock(settings: settings)
         try lock.acquire(wait: options.lockWait, onWait: onWait)
         do {
-            let target = PostgresTarget(connection: try settings.connect(), options: options, lock: lock)
+            let target = PostgresTarget(connection: try spare ?? settings.connect(), options: options, lock: lock)
             target.checkClientConnection()
             return target
         } catch {

@@ -39,6 +39,14 @@ public struct Purger {
         public let stoppedEarly: Bool
     }
 
+    /// Where a rule is, after each batch (for a progress line on a terminal).
+    public struct BatchProgress: Sendable, Equatable {
+        public let rule: String
+        public let rows: Int
+        public let batches: Int
+        public let elapsed: Duration
+    }
+
     public enum Outcome: Sendable, Equatable {
         case ran([RuleReport])
         case lockHeldElsewhere
@@ -72,7 +80,7 @@ public struct Purger {
         return rules.filter { options.rules.contains($0.name) }
     }
 
-    public func run(progress: (RuleReport) -> Void = { _ in }) throws -> Outcome {
+    public func run(progress: (RuleReport) -> Void = { _ in }, batchDone: (BatchProgress) -> Void = { _ in }) throws -> Outcome {
         let selected = try selectedRules()
         let connection = try settings.connect(applicationName: "pgmigrate purge")
         do {
@@ -94,7 +102,8 @@ public struct Purger {
             var reports: [RuleReport] = []
             for rule in selected {
                 do {
-                    let report = try runRule(rule, on: connection, deadline: options.maxRuntime.map { start + $0 })
+                    let report = try runRule(
+                        rule, on: connection, deadline: options.maxRuntime.map { start + $0 }, batchDone: batchDone)
                     reports.append(report)
                     progress(report)
                 } catch let error as PQError {
@@ -109,7 +118,10 @@ public struct Purger {
         }
     }
 
-    private func runRule(_ rule: RetentionRule, on connection: Connection, deadline: ContinuousClock.Instant?) throws -> RuleReport {
+    private func runRule(
+        _ rule: RetentionRule, on connection: Connection, deadline: ContinuousClock.Instant?,
+        batchDone: (BatchProgress) -> Void
+    ) throws -> RuleReport {
         let clock = ContinuousClock()
         let started = clock.now
         func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
@@ -126,23 +138,32 @@ public struct Purger {
         var longest = Duration.zero
         var stoppedEarly = false
         let sql = "SELECT affected_id, detail FROM \(rule.functionName.sql)($1)"
+        // Without recordings to write out, a batch is one statement in
+        // autocommit (its own transaction): one round trip, one row back.
+        let writesRecordings: Bool
+        if options.recordingsOut != nil, case .clear = rule.action { writesRecordings = true } else { writesRecordings = false }
+        let countSQL = "SELECT count(*)::int FROM \(rule.functionName.sql)($1)"
         while true {
             if let deadline, clock.now >= deadline {
                 stoppedEarly = true
                 break
             }
             let batchStart = clock.now
-            let affected = try connection.transaction { conn -> Int in
-                let result = try conn.execute(sql, [options.batchSize])
-                if let out = options.recordingsOut, case .clear = rule.action {
+            let affected: Int
+            if writesRecordings, let out = options.recordingsOut {
+                affected = try connection.transaction { conn -> Int in
+                    let result = try conn.execute(sql, [options.batchSize])
                     let urls = result.rows.compactMap { $0[1] }
                     if !urls.isEmpty { try append(urls, to: out) }
+                    return result.rows.count
                 }
-                return result.rows.count
+            } else {
+                affected = try connection.execute(countSQL, [options.batchSize]).scalar(Int.self)
             }
             longest = max(longest, clock.now - batchStart)
             batches += 1
             rows += affected
+            batchDone(BatchProgress(rule: rule.name, rows: rows, batches: batches, elapsed: clock.now - started))
             if affected < options.batchSize { break }
         }
         return RuleReport(
