@@ -203,4 +203,44 @@ final class PartitionMaintenanceTests: XCTestCase {
         try holder.execute("ROLLBACK")
         XCTAssertEqual(try blocked.run(on: c, today: Self.today).first?.created.count, 8)
     }
+
+    func testDriftChecksThePartitionSetInsteadOfListingPartitionsAsTables() throws {
+        let database = try makeDatabase()
+        let (c, tenant, session) = try setUp(database)
+        func drift() throws -> DriftReport {
+            try DriftCheck(catalog: Self.catalog, schema: "pt", target: database.settings).run()
+        }
+        // Before maintenance: nothing made ahead.
+        var report = try drift()
+        XCTAssertTrue(report.changes.isEmpty, "\(report.changes)")
+        XCTAssertEqual(report.partitions.map(\.problem), ["partitions are not made 6 days ahead: partition maintenance has not run"])
+
+        let today = try XCTUnwrap(CivilDay(iso: try c.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')").scalar(String.self)))
+        try maintainer.run(on: c)
+        report = try drift()
+        XCTAssertTrue(report.changes.isEmpty, "partitions are not extra tables: \(report.changes)")
+        XCTAssertEqual(report.partitions, [])
+        XCTAssertFalse(report.hasDrift)
+
+        // A grant on a partition, a missing day, and a row waiting in the default partition.
+        let granted = "events_p" + today.adding(days: 2).compact
+        let dropped = "events_p" + today.adding(days: 3).compact
+        try c.execute("GRANT SELECT ON pt.\(granted) TO \(Self.tenantRole)")
+        try c.execute("DROP TABLE pt.\(dropped)")
+        XCTAssertEqual(try insert(c, tenant, session, at: today.adding(days: 3)), "pt.events_default")
+        report = try drift()
+        XCTAssertTrue(report.changes.isEmpty, "\(report.changes)")
+        let problems = report.partitions.map(\.problem)
+        XCTAssertEqual(problems.count, 3, "\(problems)")
+        XCTAssertTrue(problems.contains("partition \(granted) carries grants of its own; grant on the parent only"), "\(problems)")
+        XCTAssertTrue(problems.contains { $0.hasPrefix("no partition from ") && $0.contains("(before events_p" + today.adding(days: 4).compact + ")") }, "\(problems)")
+        XCTAssertTrue(problems.contains("the default partition events_default holds rows: partition maintenance has not run since they came"), "\(problems)")
+        XCTAssertTrue(report.hasDrift)
+
+        // Maintenance heals the gap and sorts the row; the grant stays until someone revokes it.
+        try maintainer.run(on: c)
+        try c.execute("REVOKE ALL ON pt.\(granted) FROM \(Self.tenantRole)")
+        report = try drift()
+        XCTAssertEqual(report.partitions, [], "\(report.partitions)")
+    }
 }

@@ -148,8 +148,10 @@ public struct DriftReport: Sendable {
     public var timings: DriftTimings
     /// Secret settings found where other roles can read them (not subject to `--ignore`).
     public var exposures: [SecretExposure] = []
+    /// Problems with the partitions of time-partitioned tables (not subject to `--ignore`).
+    public var partitions: [PartitionFinding] = []
 
-    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty }
+    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty || !partitions.isEmpty }
 }
 
 /// Finds secret settings stored where other roles can read them.
@@ -238,10 +240,16 @@ public struct DriftCheck: Sendable {
         let all = measure(\.diff) { SchemaDiffer().diff(desired: desired, actual: actual) }
         let kept = all.filter { !$0.isIgnored(by: ignore) }
         let exposures = try SecretSettingsCheck.exposures(of: secretSettings, on: live)
+        let partitions: [PartitionFinding]
+        do {
+            partitions = try PartitionSetCheck.findings(for: catalog, on: live)
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "drift: checking partitions")
+        }
         timings.total = milliseconds(clock.now - start)
         return DriftReport(
             schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings,
-            exposures: exposures)
+            exposures: exposures, partitions: partitions)
     }
 
     private func buildShadow(
