@@ -271,4 +271,45 @@ final class PartitionRetentionTests: XCTestCase {
             "SELECT string_agg(id::text, ',' ORDER BY id) FROM (SELECT id FROM pt.events UNION ALL SELECT id FROM pt.events_archive) x"
         ).scalar(String.self), ids)
     }
+
+    func testPurgeMakesPartitionsAheadAndReportsPartitionsAndRowsApart() throws {
+        let database = try makeDatabase()
+        let s = try setUp(database, Self.archiveRule)
+        let c = s.connection
+        let catalog = Self.catalog(Self.archiveRule)
+        try insert(s, age: "120 days", count: 7)   // in the default partition until maintenance sorts it
+        try insert(s, age: "90 days 1 minute", count: 2)
+        try insert(s, age: "1 day", count: 3)
+        var options = Purger.Options()
+        options.dryRun = true
+        // A dry run changes nothing: no maintenance, so the old rows are still in the default and go by rows.
+        guard case .ran(let dry) = try Purger(settings: database.settings, rules: [Self.archiveRule], options: options, catalog: catalog).run()
+        else { return XCTFail("lock") }
+        XCTAssertEqual(dry.first?.partitions, [])
+        XCTAssertEqual(dry.first?.rows, 9)
+        XCTAssertEqual(try count(c, "SELECT count(*) FROM pt.events_default"), 12)
+
+        options.dryRun = false
+        guard case .ran(let reports) = try Purger(settings: database.settings, rules: [Self.archiveRule], options: options, catalog: catalog).run()
+        else { return XCTFail("lock") }
+        let report = try XCTUnwrap(reports.first)
+        XCTAssertEqual(report.partitions.count, 1, "\(report)")
+        XCTAssertEqual(report.partitionRows, 7)
+        XCTAssertEqual(report.rows, 2)
+        try assertExact(c, total: 12)
+        XCTAssertEqual(try count(c, "SELECT count(*) FROM pt.events_default"), 0)
+        XCTAssertGreaterThanOrEqual(try PartitionMaintainer.partitionNames(of: PartitionMaintenanceTests.events, on: c).count, 8)
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        XCTAssertTrue(json.contains("\"partitionRows\":7"), json)
+    }
+
+    func testMaintainCommandWithAModelWithoutPartitionsHasNothingToDo() throws {
+        let database = try makeDatabase()
+        let result = try pgmigrate(["maintain", "--database-url", database.url, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any])?.count, 0, result.stdout)
+        let bad = try pgmigrate(["maintain", "--database-url", database.url, "--lock-timeout", "0"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("--lock-timeout must be positive"), bad.stderr)
+    }
 }

@@ -53,6 +53,7 @@ public struct PartitionMaintainer {
     /// `today` (UTC) defaults to the server's date.
     @discardableResult
     public func run(on connection: Connection, today: CivilDay? = nil) throws -> [TableReport] {
+        guard !tables.isEmpty else { return [] }
         let day: CivilDay
         if let today {
             day = today
