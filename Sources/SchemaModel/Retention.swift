@@ -77,7 +77,8 @@ public struct RetentionRule: Hashable, Sendable {
     ///
     /// On a partitioned table (`partitioned`), a `ctid` names a row only
     /// within one partition, so rows are matched by (`tableoid`, `ctid`):
-    /// the `ctid` list still drives a TID scan in each partition.
+    /// the `ctid` list still drives a TID scan in each partition, and the
+    /// pair is checked in a hashed subplan.
     public func function(columns: [String], executeGrantees: [String], partitioned: Bool = false) -> Function {
         // `%` is format()'s escape; only the batch size is substituted.
         let where_ = predicate.replacingAll("%", with: "%%")
@@ -95,7 +96,10 @@ public struct RetentionRule: Hashable, Sendable {
             """
         }
         var rows = "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
-        if partitioned { rows += " AND ROW(t.tableoid, t.ctid) = ANY (ARRAY(SELECT ROW(rel_id, row_id) FROM batch))" }
+        // `IS TRUE` keeps the IN from being pulled up into a join: it stays a
+        // hashed subplan probed once per fetched row (an `= ANY` of row values
+        // would compare every fetched row with every batch row, in every partition).
+        if partitioned { rows += " AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE" }
         let query: String
         switch action {
         case .archive(let archive, let archivedAt):

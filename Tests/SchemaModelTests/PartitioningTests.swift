@@ -115,4 +115,16 @@ final class PartitioningTests: XCTestCase {
             partitioning: RangePartitioning(by: "at"))
         XCTAssertEqual(Catalog(tables: [long]).validationErrors().map(\.kind), [.identifierTooLong])
     }
+
+    func testTheRowPathOfAPartitionedTableMatchesRowsByTableoidAndCtid() {
+        let rule = RetentionRule(
+            name: "events_purge", table: events, ageColumn: "at", olderThanDays: 30, action: .delete, comment: "Old events go.")
+        let plain = rule.function(columns: ["id", "at"], executeGrantees: []).body
+        let partitioned = rule.function(columns: ["id", "at"], executeGrantees: [], partitioned: true).body
+        XCTAssertFalse(plain.contains("tableoid"))
+        XCTAssertTrue(partitioned.contains("SELECT t.ctid AS row_id, t.tableoid AS rel_id FROM app.events t"), partitioned)
+        XCTAssertTrue(partitioned.contains(
+            "WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE"),
+            partitioned)
+    }
 }
