@@ -127,4 +127,18 @@ final class PartitioningTests: XCTestCase {
             "WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE"),
             partitioned)
     }
+
+    func testGenerateCreatesANewPartitionedTableWithItsDefaultPartition() throws {
+        let model = Catalog(schemas: ["app"], tables: [table(RangePartitioning(by: "at"))])
+        let planner = Planner(model: model, allowedHazards: [])
+        let actual = Catalog(schemas: ["app"])
+        let changes = SchemaDiffer().changes(desired: model, actual: actual)
+        let plan = try planner.plan(changes, renames: planner.renames(actual: actual), actual: actual)
+        let text = plan.files(firstVersion: 2, name: "events").map(\.contents).joined(separator: "\n")
+        XCTAssertTrue(text.contains(") PARTITION BY RANGE (at);"), text)
+        XCTAssertTrue(text.contains("CREATE TABLE app.events_default PARTITION OF app.events DEFAULT;"), text)
+        let partition = try XCTUnwrap(text.range(of: "PARTITION OF app.events DEFAULT"))
+        let parent = try XCTUnwrap(text.range(of: "PARTITION BY RANGE"))
+        XCTAssertLessThan(parent.lowerBound, partition.lowerBound)
+    }
 }
