@@ -48,7 +48,7 @@ struct Drift: ParsableCommand {
         if json {
             try Terminal.json(DriftJSON(report))
         } else if report.hasDrift {
-            Terminal.output(DriftText.render(report.changes, exposures: report.exposures))
+            Terminal.output(DriftText.render(report.changes, exposures: report.exposures, partitions: report.partitions))
         }
         if timings || ProcessInfo.processInfo.environment["PGMIGRATE_TIMINGS"] == "1" {
             Terminal.progress(report.timings.summary + "; model catalog cache: \(report.cache.rawValue)")
@@ -56,7 +56,8 @@ struct Drift: ParsableCommand {
         let ignored = report.ignored > 0 ? " (\(report.ignored) ignored)" : ""
         if report.hasDrift {
             let counts = DriftJSON.Summary(report.changes)
-            let security = report.exposures.isEmpty ? "" : ", \(report.exposures.count) security"
+            var security = report.exposures.isEmpty ? "" : ", \(report.exposures.count) security"
+            if !report.partitions.isEmpty { security += ", \(report.partitions.count) partition" }
             Terminal.progress(
                 "drift: schema \(report.schema) in database \(report.database) differs from the model: "
                     + "\(counts.missing) missing, \(counts.extra) extra, \(counts.changed) changed\(security)\(ignored)")
@@ -94,7 +95,7 @@ final class ShadowCleanupOnInterrupt {
 
 /// The human report, pgTAP-style: Missing, Extra, Changed, grouped by object.
 enum DriftText {
-    static func render(_ changes: [SchemaChange], exposures: [SecretExposure] = []) -> String {
+    static func render(_ changes: [SchemaChange], exposures: [SecretExposure] = [], partitions: [PartitionFinding] = []) -> String {
         var missing: [String] = []
         var extra: [String] = []
         var changed: [(SchemaObject, [String])] = []
@@ -121,6 +122,9 @@ enum DriftText {
         }
         if !exposures.isEmpty {
             sections.append("Security (secrets other roles can read):\n" + exposures.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        if !partitions.isEmpty {
+            sections.append("Partitions:\n" + partitions.map { "  \($0)" }.joined(separator: "\n"))
         }
         return sections.joined(separator: "\n\n")
     }
@@ -161,9 +165,12 @@ struct DriftJSON: Encodable {
     let security: [SecretExposure]
     /// "hit", "miss" or "off": whether the model's catalog came from the cache.
     let cache: String
+    /// Problems with the partitions of time-partitioned tables.
+    let partitions: [PartitionFinding]
 
     init(_ report: DriftReport) {
         security = report.exposures
+        partitions = report.partitions
         drift = report.hasDrift
         schema = report.schema
         database = report.database

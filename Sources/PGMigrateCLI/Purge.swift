@@ -37,7 +37,9 @@ struct Purge: ParsableCommand {
         options.rules = rules
         options.waitForLock = wait
         options.recordingsOut = recordingsOut.map { URL(fileURLWithPath: $0) }
-        let purger = Purger(settings: connection.settings, rules: model.provider.retention(schema: model.schema), options: options)
+        let purger = Purger(
+            settings: connection.settings, rules: model.provider.retention(schema: model.schema), options: options,
+            catalog: model.provider.catalog(schema: model.schema))
         let meter = PurgeProgressLine(enabled: !json && !dryRun && isatty(STDERR_FILENO) == 1)
         let outcome = try purger.run(progress: { report in
             meter.finish()
@@ -46,6 +48,9 @@ struct Purge: ParsableCommand {
             var line = "\(report.rule): \(counted(report.rows, "row")) \(verb)"
             if !dryRun {
                 line += " in \(counted(report.batches, "batch", "batches")) (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)"
+            }
+            if !report.partitions.isEmpty {
+                line += "; \(counted(report.partitions.count, "whole partition")) (\(counted(report.partitionRows, "row"))) \(verb)"
             }
             if report.stoppedEarly {
                 line = report.batches == 0 && !dryRun

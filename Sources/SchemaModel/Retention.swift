@@ -74,7 +74,12 @@ public struct RetentionRule: Hashable, Sendable {
     /// statement, so an archived row is moved exactly once. The statement is
     /// planned for each call with the batch size as a constant (`EXECUTE`),
     /// so a generic plan with an unknown LIMIT is never used.
-    public func function(columns: [String], executeGrantees: [String]) -> Function {
+    ///
+    /// On a partitioned table (`partitioned`), a `ctid` names a row only
+    /// within one partition, so rows are matched by (`tableoid`, `ctid`):
+    /// the `ctid` list still drives a TID scan in each partition, and the
+    /// pair is checked in a hashed subplan.
+    public func function(columns: [String], executeGrantees: [String], partitioned: Bool = false) -> Function {
         // `%` is format()'s escape; only the batch size is substituted.
         let where_ = predicate.replacingAll("%", with: "%%")
         let age = quoteIdentifierIfNeeded(ageColumn)
@@ -82,7 +87,7 @@ public struct RetentionRule: Hashable, Sendable {
         func batch(_ extra: String = "") -> String {
             """
             WITH batch AS (
-                SELECT t.ctid AS row_id\(extra) FROM \(table.sql) t
+                SELECT t.ctid AS row_id\(partitioned ? ", t.tableoid AS rel_id" : "")\(extra) FROM \(table.sql) t
                 WHERE \(where_)
                 ORDER BY t.\(age)
                 LIMIT %s
@@ -90,7 +95,11 @@ public struct RetentionRule: Hashable, Sendable {
             )
             """
         }
-        let rows = "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
+        var rows = "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
+        // `IS TRUE` keeps the IN from being pulled up into a join: it stays a
+        // hashed subplan probed once per fetched row (an `= ANY` of row values
+        // would compare every fetched row with every batch row, in every partition).
+        if partitioned { rows += " AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE" }
         let query: String
         switch action {
         case .archive(let archive, let archivedAt):

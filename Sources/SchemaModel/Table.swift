@@ -25,14 +25,17 @@ public struct Table: Hashable, Sendable, Codable {
     /// `ALTER TABLE … RENAME TO` instead of a drop and a create. Ignored when
     /// no table of that name exists any more, so it can stay in the model.
     public var renamedFrom: String?
+    /// Range partitioning by a time column (nil: a plain table).
+    public var partitioning: RangePartitioning?
 
     public init(
         _ name: QualifiedName, columns: [Column], primaryKey: PrimaryKey? = nil,
         foreignKeys: [ForeignKey] = [], uniques: [UniqueConstraint] = [], checks: [CheckConstraint] = [],
         indexes: [Index] = [], triggers: [Trigger] = [], rowSecurity: RowSecurity = .disabled,
         policies: [Policy] = [], grants: [TableGrant] = [], comment: String? = nil, isExternal: Bool = false,
-        renamedFrom: String? = nil
+        renamedFrom: String? = nil, partitioning: RangePartitioning? = nil
     ) {
+        self.partitioning = partitioning
         self.renamedFrom = renamedFrom
         self.name = name
         self.columns = columns

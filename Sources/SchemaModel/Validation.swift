@@ -3,6 +3,7 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         case identifierTooLong, duplicateName, unknownTable, unknownColumn, unknownType
         case unknownFunction, columnCountMismatch, unindexedForeignKey, emptyDefinition
+        case partitionKey
     }
 
     public let kind: Kind
@@ -120,6 +121,36 @@ extension Catalog {
                 constraint(unique.name, "unique constraint")
                 relation(QualifiedName(table.name.schema, unique.name), "unique constraint index", object)
                 known(unique.columns, "unique constraint \(unique.name)")
+            }
+            if let partitioning = table.partitioning, !table.isExternal {
+                let what = "partition key \(partitioning.column)"
+                if let key = table.column(partitioning.column) {
+                    switch key.type {
+                    case .timestamptz, .timestamp, .date: break
+                    default:
+                        errors.append(ModelError(.partitionKey, object, "\(what) is \(key.type.sql); a time partition key must be timestamptz, timestamp or date"))
+                    }
+                    if key.isNullable {
+                        errors.append(ModelError(.partitionKey, object, "\(what) must be NOT NULL"))
+                    }
+                } else {
+                    errors.append(ModelError(.unknownColumn, object, "\(what) refers to unknown column \(partitioning.column)"))
+                }
+                for index in table.indexes where index.isUnique && !index.leadingColumns.contains(partitioning.column)
+                    && !index.keys.contains(.column(partitioning.column)) {
+                    errors.append(ModelError(.partitionKey, object, "unique index \(index.name) must include \(what)"))
+                }
+                if let pk = table.primaryKey, !pk.columns.contains(partitioning.column) {
+                    errors.append(ModelError(.partitionKey, object, "primary key \(pk.name) must include \(what)"))
+                }
+                for unique in table.uniques where !unique.columns.contains(partitioning.column) {
+                    errors.append(ModelError(.partitionKey, object, "unique constraint \(unique.name) must include \(what)"))
+                }
+                if partitioning.premake < 1 {
+                    errors.append(ModelError(.partitionKey, object, "partitions made ahead must be at least 1, not \(partitioning.premake)"))
+                }
+                name(table.name.name + "_default", object, "default partition")
+                name(table.name.name + "_p00000000", object, "time partition")
             }
             for check in table.checks {
                 constraint(check.name, "check constraint")

@@ -161,8 +161,10 @@ public struct DriftReport: Sendable {
     public var exposures: [SecretExposure] = []
     /// Whether the model's catalog came from the cache.
     public var cache: DriftCacheUse = .off
+    /// Problems with the partitions of time-partitioned tables (not subject to `--ignore`).
+    public var partitions: [PartitionFinding] = []
 
-    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty }
+    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty || !partitions.isEmpty }
 }
 
 /// Finds secret settings stored where other roles can read them.
@@ -279,10 +281,16 @@ public struct DriftCheck: Sendable {
         let all = measure(\.diff) { SchemaDiffer().diff(desired: desired, actual: actual) }
         let kept = all.filter { !$0.isIgnored(by: ignore) }
         let exposures = try SecretSettingsCheck.exposures(of: secretSettings, on: live)
+        let partitions: [PartitionFinding]
+        do {
+            partitions = try PartitionSetCheck.findings(for: catalog, on: live)
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "drift: checking partitions")
+        }
         timings.total = milliseconds(clock.now - start)
         return DriftReport(
             schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings,
-            exposures: exposures, cache: cacheUse)
+            exposures: exposures, cache: cacheUse, partitions: partitions)
     }
 
     private func buildShadow(

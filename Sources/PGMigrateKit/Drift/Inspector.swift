@@ -320,11 +320,12 @@ enum Queries {
         "NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = '\(catalog)'::regclass AND d.objid = \(oid) AND d.deptype = 'e')"
     }
 
-    /// The managed tables: ordinary and partitioned tables of the schema.
+    /// The managed tables: ordinary and partitioned tables of the schema, not
+    /// their partitions (drift checks the partition set apart: `PartitionSetCheck`).
     static let managedTables = """
         WITH t AS (
             SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+            WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
               AND c.relname NOT IN (SELECT json_array_elements_text($2::json))
               AND \(notMember("pg_class", "c.oid"))
         )

@@ -37,6 +37,11 @@ public struct Purger {
         public let longestBatchMilliseconds: Int
         /// True when --max-runtime stopped the rule before it ran out of rows.
         public let stoppedEarly: Bool
+        /// Whole time partitions dropped or moved to the archive (in a dry
+        /// run: that would be); `rows` counts only the rows of the row path.
+        public var partitions: [String] = []
+        /// The rows those partitions held.
+        public var partitionRows: Int = 0
     }
 
     /// Where a rule is, after each batch (for a progress line on a terminal).
@@ -61,11 +66,17 @@ public struct Purger {
     public let settings: ConnectionSettings
     public let rules: [RetentionRule]
     public let options: Options
+    /// The model: when it partitions tables, the purge first makes their
+    /// partitions ahead and sorts default-partition rows (`PartitionMaintainer`),
+    /// and each rule that can goes by whole partitions (`PartitionRetirer`)
+    /// before its row path.
+    public let catalog: Catalog?
 
-    public init(settings: ConnectionSettings, rules: [RetentionRule], options: Options) {
+    public init(settings: ConnectionSettings, rules: [RetentionRule], options: Options, catalog: Catalog? = nil) {
         self.settings = settings
         self.rules = rules
         self.options = options
+        self.catalog = catalog
     }
 
     /// Checks options and rule names before connecting (exit 64 on a mistake).
@@ -97,6 +108,11 @@ public struct Purger {
             defer { _ = try? connection.execute("SELECT pg_catalog.pg_advisory_unlock($1, $2)", [Self.lockNamespace, Self.lockKey]) }
             try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, false)", ["\(options.lockTimeoutMilliseconds)ms"])
 
+            if let catalog, !options.dryRun {
+                var maintenance = PartitionMaintainer.Options()
+                maintenance.lockTimeoutMilliseconds = options.lockTimeoutMilliseconds
+                try PartitionMaintainer(tables: catalog.tables, options: maintenance).run(on: connection)
+            }
             let clock = ContinuousClock()
             let start = clock.now
             var reports: [RuleReport] = []
@@ -126,11 +142,21 @@ public struct Purger {
         let started = clock.now
         func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
 
+        var byPartition: PartitionRetirer.Report?
+        if let catalog {
+            var retirement = PartitionMaintainer.Options()
+            retirement.lockTimeoutMilliseconds = options.lockTimeoutMilliseconds
+            byPartition = try PartitionRetirer(rule: rule, catalog: catalog, options: retirement)?
+                .run(on: connection, dryRun: options.dryRun)
+        }
         if options.dryRun {
             let count = try connection.execute(rule.countSQL).scalar(Int.self)
-            return RuleReport(
-                rule: rule.name, action: rule.action.verb, rows: count, batches: 0,
+            var report = RuleReport(
+                rule: rule.name, action: rule.action.verb, rows: count - (byPartition?.partitionRows ?? 0), batches: 0,
                 milliseconds: ms(clock.now - started), longestBatchMilliseconds: 0, stoppedEarly: false)
+            report.partitions = byPartition?.partitions ?? []
+            report.partitionRows = byPartition?.partitionRows ?? 0
+            return report
         }
 
         var rows = 0
@@ -166,9 +192,13 @@ public struct Purger {
             batchDone(BatchProgress(rule: rule.name, rows: rows, batches: batches, elapsed: clock.now - started))
             if affected < options.batchSize { break }
         }
-        return RuleReport(
+        var report = RuleReport(
             rule: rule.name, action: rule.action.verb, rows: rows, batches: batches,
-            milliseconds: ms(clock.now - started), longestBatchMilliseconds: ms(longest), stoppedEarly: stoppedEarly)
+            milliseconds: ms(clock.now - started),
+            longestBatchMilliseconds: max(ms(longest), byPartition?.longestLockMilliseconds ?? 0), stoppedEarly: stoppedEarly)
+        report.partitions = byPartition?.partitions ?? []
+        report.partitionRows = byPartition?.partitionRows ?? 0
+        return report
     }
 
     /// Appends lines and flushes them to disk before the batch commits, so a

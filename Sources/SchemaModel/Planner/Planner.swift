@@ -171,6 +171,7 @@ public struct Planner: Sendable {
     func createTable(_ table: Table) -> [PlannedStep] {
         let name = table.name
         var statements = [renderer.createTable(table)] + renderer.comments(on: table)
+        if let partition = renderer.createDefaultPartition(table) { statements.append(partition) }
         statements += constraintComments(table)
         for index in table.indexes { statements += renderer.createIndex(index, on: name) }
         var out = [PlannedStep(.main, order: 40, "create table \(name)", statements, rank: tableRank(name))]

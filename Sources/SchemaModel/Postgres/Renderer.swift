@@ -24,6 +24,7 @@ public struct PostgresRenderer: Sendable {
         for table in ordered(catalog.tables) {
             out.append(createTable(table))
             if table.isExternal { continue }
+            if let statement = createDefaultPartition(table) { out.append(statement) }
             out += comments(on: table)
             for index in table.indexes { out += createIndex(index, on: table.name) }
         }
@@ -97,9 +98,29 @@ public struct PostgresRenderer: Sendable {
             lines.append("    CONSTRAINT \(quoteIdentifierIfNeeded(check.name)) CHECK (\(check.expression.sql))")
         }
         let ifNotExists = table.isExternal ? "IF NOT EXISTS " : ""
+        var sql = "CREATE TABLE \(ifNotExists)\(table.name.sql) (\n\(lines.joined(separator: ",\n"))\n)"
+        if let partitioning = table.partitioning, !table.isExternal {
+            sql += " PARTITION BY RANGE (\(quoteIdentifierIfNeeded(partitioning.column)))"
+        }
+        return Statement("table \(table.name)", sql)
+    }
+
+    /// The default partition of a partitioned table: no grants, no policies
+    /// of its own (indexes, constraints and row triggers come from the parent).
+    public func createDefaultPartition(_ table: Table) -> Statement? {
+        guard let partitioning = table.partitioning, partitioning.hasDefaultPartition, !table.isExternal else { return nil }
+        let partition = partitioning.defaultPartitionName(of: table.name)
+        return Statement("table \(table.name)", "CREATE TABLE \(partition.sql) PARTITION OF \(table.name.sql) DEFAULT")
+    }
+
+    /// One time partition of a partitioned table, `[from, to)`.
+    public func createPartition(of table: Table, from: CivilDay, to: CivilDay) -> Statement? {
+        guard let partitioning = table.partitioning, let key = table.column(partitioning.column) else { return nil }
+        let partition = partitioning.partitionName(of: table.name, startingOn: from)
         return Statement(
             "table \(table.name)",
-            "CREATE TABLE \(ifNotExists)\(table.name.sql) (\n\(lines.joined(separator: ",\n"))\n)")
+            "CREATE TABLE \(partition.sql) PARTITION OF \(table.name.sql) FOR VALUES FROM ("
+                + partitioning.boundLiteral(from, for: key.type) + ") TO (" + partitioning.boundLiteral(to, for: key.type) + ")")
     }
 
     public func columnDefinition(_ column: Column) -> String {
