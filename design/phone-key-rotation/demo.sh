@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [[ -z "${DATABASE_URL:-}" ]]; then exec scripts/throwaway-postgres.sh "$0" "$@"; fi
 N=${N:-100000}
+(( N >= 4000 )) || { echo "N must be at least 4000" >&2; exit 64; }
 BATCH=${BATCH:-500}
 OLD='old-secret-0123456789abcdef'
 NEW='new-secret-fedcba9876543210'
@@ -37,6 +38,18 @@ if PGOPTIONS="-c app.phone_encryption_key=wrong -c app.new_phone_encryption_key=
   echo "FAIL: wrong old key accepted"; exit 1; fi
 echo "wrong old key: $(head -1 /tmp/demo-err)"
 [[ $(q -c "SELECT retiring_generation IS NULL FROM phone_encryption_key_check") == t ]] || { echo "FAIL: changed"; exit 1; }
+
+# a write that chose the old key as current before the rotation starts and
+# commits after: begin waits for it (FOR UPDATE vs its FOR KEY SHARE)
+PGOPTIONS="-c app.phone_encryption_key=$OLD" psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 >/dev/null -c "BEGIN" \
+  -c "INSERT INTO call_sessions (business_id, verification_id, customer_phone) VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', '0709999000')" \
+  -c "SELECT pg_sleep(3)" -c "COMMIT" & slow=$!
+sleep 1
+if PGOPTIONS="-c app.phone_encryption_key=$OLD -c app.new_phone_encryption_key=$NEW -c lock_timeout=500" q -c "SELECT * FROM phone_key_rotation_begin()" 2>/tmp/demo-err; then
+  echo "FAIL: begin did not wait for an open write"; exit 1; fi
+echo "begin while a write with the old key is open: $(head -1 /tmp/demo-err)"
+wait $slow
+N=$((N + 1))
 
 rotate() { # loop of short transactions, as the CLI would run them
   as_both -c "SELECT * FROM phone_key_rotation_begin()" >/dev/null
@@ -96,4 +109,19 @@ echo "rows $total (expected $((N + 402))), decrypt with new key $ok, lookup by n
 if as_old -c "SELECT customer_phone_lookup_hash('0709999001')" 2>/tmp/demo-err; then echo "FAIL: old key accepted after rotation"; exit 1; fi
 echo "old key after rotation: $(head -1 /tmp/demo-err)"
 echo "erase after rotation (new key): $(as_new -c "SELECT sessions FROM erase_customer_data('0709999001')") session(s)"
+
+# v1 -> v2 with the same secret (key separation for existing data): a second database
+BASE=${DATABASE_URL%%\?*}; Q=${DATABASE_URL#"$BASE"}; URL2="${BASE%/*}/demo_same_secret$Q"
+q -c "CREATE DATABASE demo_same_secret"
+q2() { PGOPTIONS="-c app.phone_encryption_key=$OLD -c app.new_phone_encryption_key=$OLD" psql "$URL2" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+q2 -f sql/0001_initial_schema.sql >/dev/null
+q2 -c "INSERT INTO businesses VALUES ('00000000-0000-0000-0000-000000000001'); INSERT INTO customer_verifications VALUES ('00000000-0000-0000-0000-000000000002')" \
+   -c "INSERT INTO call_sessions (business_id, verification_id, customer_phone) SELECT '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', '+4670' || lpad(g::text, 7, '0') FROM generate_series(1, 20) g"
+q2 -f design/phone-key-rotation/prototype.sql >/dev/null
+q2 -c "SELECT * FROM phone_key_rotation_begin()" -c "SELECT phone_key_rotation_batch(50)" -c "SELECT phone_key_rotation_finish()" >/dev/null
+same=$(q2 -c "SELECT generation || '/' || scheme || '/' || (retiring_generation IS NULL) FROM phone_encryption_key_check")
+opens=$(q2 -c "SELECT count(*) FROM call_sessions WHERE decrypt_customer_phone(customer_phone, customer_phone_key_generation) LIKE '+4670%' AND customer_phone_hash = customer_phone_lookup_hash(decrypt_customer_phone(customer_phone))")
+legacy=$(q2 -c "SELECT count(*) FROM call_sessions WHERE customer_phone_key_generation = 1")
+echo "same secret v1 -> v2: record generation/scheme/done $same, rows opening under v2 $opens of 20, legacy rows left $legacy"
+[[ $same == 2/2/true && $opens == 20 && $legacy == 0 ]] || { echo FAIL; exit 1; }
 echo OK

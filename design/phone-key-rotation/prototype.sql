@@ -36,9 +36,12 @@ REVOKE ALL ON FUNCTION public.phone_key_derive(text, smallint, text) FROM PUBLIC
 
 -- The keys this session holds, each with the generation and scheme it opens:
 -- 55000 when none is set, 22023 when one is neither the current nor the
--- retiring key. A session holding the retiring key takes a FOR SHARE lock on
--- the record, so a rotation cannot finish while its write is uncommitted.
-CREATE FUNCTION public.phone_encryption_session_keys()
+-- retiring key. A write (for_write) holds the key record FOR KEY SHARE until
+-- it commits, as a foreign-key check holds its parent row: the rotation's
+-- begin and finish take it FOR UPDATE, so they wait for every write that
+-- chose its key before them, and no row can land under a key the rotation
+-- has already forgotten. Reads take no lock (they work on a standby too).
+CREATE FUNCTION public.phone_encryption_session_keys(for_write boolean DEFAULT false)
     RETURNS TABLE(generation integer, scheme smallint, secret text, is_current boolean)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -47,6 +50,7 @@ DECLARE
     keys text[] := ARRAY[]::text[];
     computed bytea;
     r public.phone_encryption_key_check;
+    first_scheme smallint := 2;
 BEGIN
     FOREACH k IN ARRAY ARRAY[pg_catalog.current_setting('app.phone_encryption_key', true),
                              pg_catalog.current_setting('app.new_phone_encryption_key', true)] LOOP
@@ -57,23 +61,28 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'send app.phone_encryption_key in the connection''s startup options; never ALTER ROLE or ALTER DATABASE ... SET it';
     END IF;
-    SELECT * INTO r FROM public.phone_encryption_key_check;
-    IF NOT FOUND THEN
-        -- first use: new databases start on the derived scheme
-        INSERT INTO public.phone_encryption_key_check (check_value, generation, scheme)
-        VALUES (public.hmac('pgmigrate phone encryption key check', keys[1], 'sha256'), 1, 2) ON CONFLICT DO NOTHING;
+    IF for_write THEN
+        SELECT * INTO r FROM public.phone_encryption_key_check FOR KEY SHARE;
+    ELSE
         SELECT * INTO r FROM public.phone_encryption_key_check;
     END IF;
-    -- A key that opens only the retiring generation: hold the record FOR
-    -- SHARE until commit, so phone_key_rotation_finish waits for this write.
-    IF r.retiring_generation IS NOT NULL THEN
-        FOREACH k IN ARRAY keys LOOP
-            computed := public.hmac('pgmigrate phone encryption key check', k, 'sha256');
-            IF computed = r.retiring_check_value AND computed IS DISTINCT FROM r.check_value THEN
-                SELECT * INTO r FROM public.phone_encryption_key_check FOR SHARE;
-                EXIT;
-            END IF;
-        END LOOP;
+    IF NOT FOUND THEN
+        -- First use. Numbers stored without a record (the owner removed it)
+        -- are legacy ones and must open with this key; then the database
+        -- stays on the legacy scheme until a rotation. Else it starts on v2.
+        IF EXISTS (SELECT 1 FROM public.call_sessions t WHERE t.customer_phone IS NOT NULL) THEN
+            BEGIN
+                PERFORM public.pgp_sym_decrypt(pg_catalog.decode(t.customer_phone, 'base64'), keys[1])
+                FROM public.call_sessions t WHERE t.customer_phone IS NOT NULL LIMIT 1;
+            EXCEPTION WHEN external_routine_invocation_exception THEN
+                RAISE EXCEPTION 'app.phone_encryption_key is not the key this database''s phone numbers are encrypted with (a stored number does not decrypt: %)', SQLERRM
+                    USING ERRCODE = 'invalid_parameter_value';
+            END;
+            first_scheme := 1;
+        END IF;
+        INSERT INTO public.phone_encryption_key_check (check_value, generation, scheme)
+        VALUES (public.hmac('pgmigrate phone encryption key check', keys[1], 'sha256'), 1, first_scheme) ON CONFLICT DO NOTHING;
+        SELECT * INTO r FROM public.phone_encryption_key_check FOR KEY SHARE;
     END IF;
     FOREACH k IN ARRAY keys LOOP
         computed := public.hmac('pgmigrate phone encryption key check', k, 'sha256');
@@ -91,8 +100,8 @@ BEGIN
     END LOOP;
 END
 $$;
-REVOKE ALL ON FUNCTION public.phone_encryption_session_keys() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.phone_encryption_session_keys() TO call_service, business_app;
+REVOKE ALL ON FUNCTION public.phone_encryption_session_keys(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.phone_encryption_session_keys(boolean) TO call_service, business_app;
 
 -- Kept for callers of 0001: the session's key for writing (current if held).
 CREATE OR REPLACE FUNCTION public.phone_encryption_key()
@@ -170,7 +179,7 @@ BEGIN
     END IF;
     normalized := public.normalize_swedish_phone(NEW.customer_phone);
     -- the current key when the session holds it; else the retiring one (the rotator re-encrypts it)
-    SELECT * INTO k FROM public.phone_encryption_session_keys() s ORDER BY s.is_current DESC LIMIT 1;
+    SELECT * INTO k FROM public.phone_encryption_session_keys(true) s ORDER BY s.is_current DESC LIMIT 1;
     NEW.customer_phone := pg_catalog.translate(pg_catalog.encode(
         CASE WHEN k.scheme = 1 THEN public.pgp_sym_encrypt(normalized, k.secret, 'cipher-algo=aes256')
              ELSE public.pgp_sym_encrypt(normalized, public.phone_key_derive(k.secret, k.scheme, 'encryption'), 'cipher-algo=aes256, s2k-mode=1') END,
@@ -268,7 +277,7 @@ REVOKE ALL ON FUNCTION public.phone_key_rotation_batch(integer) FROM PUBLIC;
 
 -- finish: true when no number is left under the retiring key; the retiring
 -- key is then forgotten (and refused from now on). The FOR UPDATE waits for
--- writers still holding the retiring key (they hold FOR SHARE).
+-- every uncommitted write (they hold the record FOR KEY SHARE).
 CREATE FUNCTION public.phone_key_rotation_finish()
     RETURNS boolean LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
