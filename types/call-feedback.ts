@@ -296,6 +296,12 @@ export interface CallSessionsRow {
    * - PostgreSQL `timestamp with time zone`, not null, default `now()`
    */
   updated_at: Date;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   *
+   * - PostgreSQL `integer`, not null, default `1`
+   */
+  customer_phone_key_generation: number;
 }
 
 /**
@@ -366,6 +372,11 @@ export interface CallSessionsInsert {
    * Optional: the default is `now()`.
    */
   updated_at?: Date;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   * Optional: the default is `1`.
+   */
+  customer_phone_key_generation?: number;
 }
 
 /**
@@ -427,6 +438,8 @@ export interface CallSessionsUpdate {
    * Set to now() by a trigger on every update.
    */
   updated_at?: never;
+  /** Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger. */
+  customer_phone_key_generation?: number;
 }
 
 /**
