@@ -300,6 +300,7 @@ export interface CallSessionsRow {
    * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
    *
    * - PostgreSQL `integer`, not null, default `1`
+   * - Kept by a trigger: the generation of the key `customer_phone` and `customer_phone_hash` are under (a key rotation moves it).
    */
   customer_phone_key_generation: number;
 }
@@ -307,7 +308,7 @@ export interface CallSessionsRow {
 /**
  * An individual AI-powered call session.
  *
- * What `INSERT INTO public.call_sessions` accepts: an optional field left out takes its default, NULL, or what a trigger fills in. Never given: `customer_phone_hash` (typed `never`).
+ * What `INSERT INTO public.call_sessions` accepts: an optional field left out takes its default, NULL, or what a trigger fills in. Never given: `customer_phone_hash`, `customer_phone_key_generation` (typed `never`).
  */
 export interface CallSessionsInsert {
   /**
@@ -374,15 +375,15 @@ export interface CallSessionsInsert {
   updated_at?: Date;
   /**
    * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
-   * Optional: the default is `1`.
+   * Set by a trigger; a value given is replaced.
    */
-  customer_phone_key_generation?: number;
+  customer_phone_key_generation?: never;
 }
 
 /**
  * An individual AI-powered call session.
  *
- * What `UPDATE public.call_sessions SET …` may set; every field is optional. Never set: `id`, `customer_phone_hash`, `updated_at` (typed `never`).
+ * What `UPDATE public.call_sessions SET …` may set; every field is optional. Never set: `id`, `customer_phone_hash`, `updated_at`, `customer_phone_key_generation` (typed `never`).
  */
 export interface CallSessionsUpdate {
   /**
@@ -438,8 +439,11 @@ export interface CallSessionsUpdate {
    * Set to now() by a trigger on every update.
    */
   updated_at?: never;
-  /** Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger. */
-  customer_phone_key_generation?: number;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   * Follows `customer_phone` (a trigger keeps it); a value given is replaced.
+   */
+  customer_phone_key_generation?: never;
 }
 
 /**
