@@ -296,12 +296,19 @@ export interface CallSessionsRow {
    * - PostgreSQL `timestamp with time zone`, not null, default `now()`
    */
   updated_at: Date;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   *
+   * - PostgreSQL `integer`, not null, default `1`
+   * - Kept by a trigger: the generation of the key `customer_phone` and `customer_phone_hash` are under (a key rotation moves it).
+   */
+  customer_phone_key_generation: number;
 }
 
 /**
  * An individual AI-powered call session.
  *
- * What `INSERT INTO public.call_sessions` accepts: an optional field left out takes its default, NULL, or what a trigger fills in. Never given: `customer_phone_hash` (typed `never`).
+ * What `INSERT INTO public.call_sessions` accepts: an optional field left out takes its default, NULL, or what a trigger fills in. Never given: `customer_phone_hash`, `customer_phone_key_generation` (typed `never`).
  */
 export interface CallSessionsInsert {
   /**
@@ -366,12 +373,17 @@ export interface CallSessionsInsert {
    * Optional: the default is `now()`.
    */
   updated_at?: Date;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   * Set by a trigger; a value given is replaced.
+   */
+  customer_phone_key_generation?: never;
 }
 
 /**
  * An individual AI-powered call session.
  *
- * What `UPDATE public.call_sessions SET …` may set; every field is optional. Never set: `id`, `customer_phone_hash`, `updated_at` (typed `never`).
+ * What `UPDATE public.call_sessions SET …` may set; every field is optional. Never set: `id`, `customer_phone_hash`, `updated_at`, `customer_phone_key_generation` (typed `never`).
  */
 export interface CallSessionsUpdate {
   /**
@@ -427,6 +439,11 @@ export interface CallSessionsUpdate {
    * Set to now() by a trigger on every update.
    */
   updated_at?: never;
+  /**
+   * Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger.
+   * Follows `customer_phone` (a trigger keeps it); a value given is replaced.
+   */
+  customer_phone_key_generation?: never;
 }
 
 /**

@@ -8,7 +8,8 @@ struct Erase: ParsableCommand {
         abstract: "Erase one customer's personal data (GDPR Article 17), found by phone number.",
         discussion: """
             The number may be written as +46…, 0046… or 0…, with spaces or hyphens. The phone
-            encryption key comes from \(Eraser.keyEnvironmentVariable); it is sent in the
+            encryption key comes from \(Eraser.keyEnvironmentVariable) (during a key rotation
+            also \(Eraser.newKeyEnvironmentVariable)); it is sent in the
             connection's startup options, never as statement text, and never printed.
             One transaction; idempotent.
 
@@ -49,7 +50,8 @@ struct Erase: ParsableCommand {
         }
         let eraser = Eraser(settings: connection.settings, erasure: erasure)
         let key = ProcessInfo.processInfo.environment[Eraser.keyEnvironmentVariable]
-        let report = try eraser.erase(phone: phone, key: key, dryRun: dryRun)
+        let newKey = ProcessInfo.processInfo.environment[Eraser.newKeyEnvironmentVariable]
+        let report = try eraser.erase(phone: phone, key: key, newKey: newKey, dryRun: dryRun)
         if json {
             try Terminal.json(report)
             return

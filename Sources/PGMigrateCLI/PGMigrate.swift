@@ -19,7 +19,7 @@ public struct PGMigrate: ParsableCommand {
         version: PGMigrateVersion.current,
         subcommands: [
             Ping.self, Migrate.self, Status.self, Plan.self, Baseline.self, Rollback.self, Repair.self,
-            Drift.self, Schema.self, Generate.self, New.self, Lint.self, Purge.self, Maintain.self, Erase.self, TypeScript.self,
+            Drift.self, Schema.self, Generate.self, New.self, Lint.self, Purge.self, Maintain.self, Erase.self, RotatePhoneKey.self, TypeScript.self,
         ]
     )
 

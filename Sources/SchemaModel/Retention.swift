@@ -200,6 +200,9 @@ public struct Erasure: Hashable, Sendable {
     /// The function's one text argument (the plain identifying value).
     public var argument: String
     public var lookupHash: QualifiedName
+    /// When set, every hash the session's keys give (`bytea[]`; two during
+    /// a key rotation) is looked up instead of `lookupHash`'s one.
+    public var lookupHashes: QualifiedName?
     public var hashColumn: String
     /// The root table's step; its `matchColumn` is its key column.
     public var root: Step
@@ -208,6 +211,8 @@ public struct Erasure: Hashable, Sendable {
     public var log: QualifiedName
     /// The setting the lookup hash reads its key from.
     public var keySetting: String
+    /// During a key rotation, the setting of the new key (sent too when given).
+    public var newKeySetting: String?
     public var comment: String
     /// What is erased and what is kept, in words (the CLI prints them).
     public var erased: [String]
@@ -218,7 +223,7 @@ public struct Erasure: Hashable, Sendable {
     public init(
         function: QualifiedName, argument: String, lookupHash: QualifiedName, hashColumn: String, root: Step,
         children: [Step], log: QualifiedName, keySetting: String, comment: String, erased: [String], kept: [String],
-        argumentNoun: String = "value"
+        argumentNoun: String = "value", lookupHashes: QualifiedName? = nil, newKeySetting: String? = nil
     ) {
         self.function = function
         self.argument = argument
@@ -232,6 +237,8 @@ public struct Erasure: Hashable, Sendable {
         self.erased = erased
         self.kept = kept
         self.argumentNoun = argumentNoun
+        self.lookupHashes = lookupHashes
+        self.newKeySetting = newKeySetting
     }
 
     public var functionName: QualifiedName { function }
@@ -277,11 +284,11 @@ public struct Erasure: Hashable, Sendable {
             executeGrantees: executeGrantees, comment: comment,
             body: """
                 DECLARE
-                    target bytea := \(lookupHash.sql)(\(quoteIdentifierIfNeeded(argument)));
+                    \(lookupHashes.map { "targets bytea[] := \($0.sql)(\(quoteIdentifierIfNeeded(argument)));" } ?? "target bytea := \(lookupHash.sql)(\(quoteIdentifierIfNeeded(argument)));")
                     ids uuid[];
                 BEGIN
                     SELECT coalesce(array_agg(s.\(key)), '{}') INTO ids
-                    FROM (SELECT \(key) FROM \(root.table.sql) WHERE \(quoteIdentifierIfNeeded(hashColumn)) = target FOR UPDATE) s;
+                    FROM (SELECT \(key) FROM \(root.table.sql) WHERE \(quoteIdentifierIfNeeded(hashColumn)) \(lookupHashes == nil ? "= target" : "= ANY (targets)") FOR UPDATE) s;
                     \(rootCount) := pg_catalog.cardinality(ids);
                     IF \(rootCount) = 0 THEN
                         -- (A wrong key never gets here: the lookup hash refuses it, 22023.)

@@ -329,12 +329,15 @@ public struct EncryptedHashedColumn: Hashable, Sendable {
     /// The lookup hash function's argument name.
     public var lookupArgument: String
     public var wording: Wording
+    /// Key separation and online rotation (KeyRotation.swift); nil renders
+    /// the single-key functions of the first release.
+    public var rotation: Rotation?
 
     public init(
         table: QualifiedName, column: String, hashColumn: String, keySetting: String, keyCheckTable: QualifiedName,
         pgcryptoSchema: String, serviceRoles: [String], writerRoles: [String], normalizer: Function,
         keyFunction: QualifiedName, decryptFunction: QualifiedName, lookupHashFunction: QualifiedName,
-        keyCheckMessage: String, lookupArgument: String, wording: Wording
+        keyCheckMessage: String, lookupArgument: String, wording: Wording, rotation: Rotation? = nil
     ) {
         self.table = table
         self.column = column
@@ -351,13 +354,15 @@ public struct EncryptedHashedColumn: Hashable, Sendable {
         self.keyCheckMessage = keyCheckMessage
         self.lookupArgument = lookupArgument
         self.wording = wording
+        self.rotation = rotation
     }
 
     public var normalizeFunction: QualifiedName { normalizer.name }
     public var triggerFunction: QualifiedName { QualifiedName(table.schema, "\(table.name)_\(column)_protect") }
-    private var crypto: String { quoteIdentifierIfNeeded(pgcryptoSchema) }
+    var crypto: String { quoteIdentifierIfNeeded(pgcryptoSchema) }
 
     public func functions() -> [Function] {
+        if let rotation { return rotatingFunctions(rotation) }
         let col = quoteIdentifierIfNeeded(column)
         let hash = quoteIdentifierIfNeeded(hashColumn)
         let w = wording
@@ -376,7 +381,7 @@ public struct EncryptedHashedColumn: Hashable, Sendable {
                     IF key IS NULL OR key = '' THEN
                         RAISE EXCEPTION \(quoteLiteral("\(raiseText(keySetting)) is not set: \(raiseText(w.storedValues)) cannot be encrypted, decrypted or looked up"))
                             USING ERRCODE = 'object_not_in_prerequisite_state',
-                                  HINT = \(quoteLiteral("SET \(keySetting) in the session (or ALTER ROLE ... SET) to the \(w.key)"));
+                                  HINT = \(quoteLiteral("send \(keySetting) in the connection's startup options (libpq options='-c \(keySetting)=...'); never ALTER ROLE or ALTER DATABASE ... SET it (every role can read those) nor SET it in a statement (logged)"));
                     END IF;
                     computed := \(crypto).hmac(\(quoteLiteral(keyCheckMessage)), key, 'sha256');
                     SELECT c.check_value INTO recorded FROM \(keyCheckTable.sql) c;
@@ -447,7 +452,7 @@ public struct EncryptedHashedColumn: Hashable, Sendable {
 
     public func trigger() -> Trigger {
         Trigger(
-            "\(table.name)_\(column)_protect", .before, [.insert, .update(of: [column, hashColumn])],
+            "\(table.name)_\(column)_protect", .before, [.insert, .update(of: [column, hashColumn] + (rotation.map { [$0.generationColumn] } ?? []))],
             execute: triggerFunction, comment: "Encrypts \(wording.trigger) at rest.")
     }
 }

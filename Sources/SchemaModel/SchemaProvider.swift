@@ -11,6 +11,9 @@ public protocol SchemaProvider: Sendable {
     func retention(schema: String) -> [RetentionRule]
     /// The erasure `erase` runs (`nil`: the model has none).
     func erasure(schema: String) -> Erasure?
+    /// The encrypted column `rotate-phone-key` rotates the key of (`nil`:
+    /// none, or one without key rotation).
+    func keyRotation(schema: String) -> EncryptedHashedColumn?
     /// The rules as Markdown, for `schema --rules-markdown` and the README.
     func rulesMarkdown(schema: String) -> String
     /// Server settings that hold secrets (an encryption key): `drift`
@@ -28,8 +31,14 @@ extension SchemaProvider {
     public var defaultSchema: String { "public" }
     public func retention(schema: String) -> [RetentionRule] { [] }
     public func erasure(schema: String) -> Erasure? { nil }
+    public func keyRotation(schema: String) -> EncryptedHashedColumn? { nil }
     public func rulesMarkdown(schema: String) -> String { "" }
-    public func secretSettings(schema: String) -> [String] { erasure(schema: schema).map { [$0.keySetting] } ?? [] }
+    public func secretSettings(schema: String) -> [String] {
+        let all = (erasure(schema: schema).map { [$0.keySetting] + ($0.newKeySetting.map { [$0] } ?? []) } ?? [])
+            + (keyRotation(schema: schema).map { [$0.keySetting] + ($0.rotation.map { [$0.newKeySetting] } ?? []) } ?? [])
+        var seen = Set<String>()
+        return all.filter { seen.insert($0).inserted }
+    }
     public func typeScriptRules(schema: String) -> TypeScriptRenderer.Rules { TypeScriptRenderer.Rules() }
     public var typeScriptFile: String { "types/schema.ts" }
 }

@@ -61,7 +61,8 @@ final class ConstraintTests: XCTestCase {
         "question_selection_logs_time_budget_range", "question_selection_logs_estimated_duration_within_budget",
         "telephony_provider_logs_status_code_valid_http", "telephony_provider_logs_latency_ms_non_negative",
         "telephony_provider_logs_error_message_required_on_failure",
-        "phone_encryption_key_check_one_row",
+        "phone_encryption_key_check_one_row", "phone_encryption_key_check_scheme_known",
+        "phone_encryption_key_check_retiring_complete", "phone_encryption_key_check_retiring_older",
     ]
 
     // MARK: - The migration itself
@@ -574,7 +575,8 @@ final class ConstraintTests: XCTestCase {
         "call_sessions": (
             ["id", "business_id", "customer_phone", "customer_phone_hash", "verification_id", "status", "started_at",
              "connected_at", "ended_at", "duration_seconds", "questions_asked", "ai_session_id", "telephony_call_id",
-             "cost_estimate", "recording_url", "transcript", "transcript_anonymized_at", "created_at", "updated_at"],
+             "cost_estimate", "recording_url", "transcript", "transcript_anonymized_at", "created_at", "updated_at",
+             "customer_phone_key_generation"],
             ["customer_phone", "customer_phone_hash", "connected_at", "ended_at", "duration_seconds", "ai_session_id",
              "telephony_call_id", "cost_estimate", "recording_url", "transcript", "transcript_anonymized_at"]),
         "question_configurations": (
@@ -601,7 +603,10 @@ final class ConstraintTests: XCTestCase {
         "gdpr_erasure_log": (
             ["id", "erased_at", "erased_by", "sessions", "responses", "events", "archived_events", "provider_logs"],
             []),
-        "phone_encryption_key_check": (["id", "check_value", "registered_at", "registered_by"], []),
+        "phone_encryption_key_check": (
+            ["id", "check_value", "registered_at", "registered_by", "generation", "scheme", "retiring_check_value",
+             "retiring_generation", "retiring_scheme"],
+            ["retiring_check_value", "retiring_generation", "retiring_scheme"]),
     ]
 
     /// NOT NULL columns a trigger fills when an insert leaves them NULL
@@ -642,6 +647,8 @@ final class ConstraintTests: XCTestCase {
         var checked = 0
         for (table, columns) in Self.columns.sorted(by: { $0.key < $1.key }) {
             for column in columns.all where !columns.nullable.contains(column) && !Self.filledByTrigger.contains("\(table).\(column)") {
+                // The phone trigger always sets the key generation (tested with the triggers off below).
+                if table == "call_sessions" && column == "customer_phone_key_generation" { continue }
                 checked += 1
                 if table == "call_sessions" && column == "status" {
                     // The state machine trigger runs before the NOT NULL check: a new row starts as 'initiated'.
@@ -665,7 +672,7 @@ final class ConstraintTests: XCTestCase {
                 XCTAssertEqual(error?.table, table, "\(table).\(column)")
             }
         }
-        XCTAssertEqual(checked, 71)
+        XCTAssertEqual(checked, 73)
     }
 
     /// The NOT NULL constraints a trigger stands in front of, with the
@@ -678,6 +685,10 @@ final class ConstraintTests: XCTestCase {
                 try fixture.update("call_sessions", id: session, ["status": .null])
             }
             XCTAssertEqual(status?.column, "status")
+            let generation = assertSQLState(.notNullViolation, "call_sessions.customer_phone_key_generation") {
+                try fixture.update("call_sessions", id: session, ["customer_phone_key_generation": .null])
+            }
+            XCTAssertEqual(generation?.column, "customer_phone_key_generation")
             for entry in Self.filledByTrigger.sorted() {
                 let table = String(entry.prefix { $0 != "." })
                 let error = assertSQLState(.notNullViolation, entry) {
@@ -693,6 +704,12 @@ final class ConstraintTests: XCTestCase {
     func testNullableColumnsAcceptNull() {
         for (table, columns) in Self.columns.sorted(by: { $0.key < $1.key }) {
             for column in columns.nullable.sorted() where !Self.nullableButNotOnInsert.contains("\(table).\(column)") {
+                if table == "phone_encryption_key_check" {
+                    // Its one row is the fixture's key record: set the column NULL on it.
+                    XCTAssertNoThrow(try fixture.connection.execute(
+                        "UPDATE phone_encryption_key_check SET \(column) = NULL"), "\(table).\(column)")
+                    continue
+                }
                 XCTAssertNoThrow(try fixture.insertRow(into: table, [column: .null]), "\(table).\(column)")
             }
         }
@@ -878,6 +895,43 @@ final class ConstraintTests: XCTestCase {
         assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_one_row", "id = false") {
             try conn.execute("INSERT INTO phone_encryption_key_check (id, check_value) VALUES (false, '\\x02')")
         }
+    }
+
+    func testPhoneKeyRecordRulesForRotation() throws {
+        let conn = fixture.connection  // a database of its own: no transaction, so each refusal is checked alone
+        try conn.execute("DELETE FROM phone_encryption_key_check")
+        let fresh = try conn.execute(
+            "INSERT INTO phone_encryption_key_check (check_value) VALUES ('\\x01') RETURNING generation, scheme, retiring_generation IS NULL AS idle")
+        XCTAssertEqual(fresh.first?["generation"], "1")
+        XCTAssertEqual(fresh.first?["scheme"], "1")
+        XCTAssertEqual(fresh.first?["idle"], "t")
+        // Boundary-good: a rotation under way from generation 1 (scheme 1) to 2 (scheme 2).
+        XCTAssertNoThrow(try conn.execute(
+            "UPDATE phone_encryption_key_check SET generation = 2, scheme = 2, retiring_check_value = '\\x02', retiring_generation = 1, retiring_scheme = 1"))
+        assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_scheme_known", "scheme 3") {
+            try conn.execute("UPDATE phone_encryption_key_check SET scheme = 3")
+        }
+        assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_scheme_known", "retiring scheme 0") {
+            try conn.execute("UPDATE phone_encryption_key_check SET retiring_scheme = 0")
+        }
+        assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_retiring_complete", "a retiring generation without its check value") {
+            try conn.execute("UPDATE phone_encryption_key_check SET retiring_check_value = NULL")
+        }
+        assertSQLState(.checkViolation, constraint: "phone_encryption_key_check_retiring_older", "retiring not older") {
+            try conn.execute("UPDATE phone_encryption_key_check SET retiring_generation = 2")
+        }
+        XCTAssertNoThrow(try conn.execute(
+            "UPDATE phone_encryption_key_check SET retiring_check_value = NULL, retiring_generation = NULL, retiring_scheme = NULL"))
+    }
+
+    func testTheKeyGenerationOnlyFollowsTheNumber() throws {
+        let id = try fixture.insertCallSession()
+        let recorded = try fixture.connection.execute("SELECT generation FROM phone_encryption_key_check").scalar(Int.self)
+        XCTAssertEqual(recorded, 1)
+        try fixture.update("call_sessions", id: id, ["customer_phone_key_generation": .expression("99")])
+        let kept = try fixture.connection.execute(
+            "SELECT customer_phone_key_generation FROM call_sessions WHERE id = $1", [id]).scalar(Int.self)
+        XCTAssertEqual(kept, recorded, "the trigger keeps the generation of the key the number is under")
     }
 
     func testEveryTableGeneratesItsIdAndCreationTime() throws {

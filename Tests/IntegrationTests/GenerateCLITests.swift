@@ -21,12 +21,23 @@ final class GenerateCLITests: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
     }
 
+    /// The committed migrations: the tests add theirs after the last one.
+    private var shipped: [String] {
+        get throws { try files(TestServer.repositoryRoot.appendingPathComponent("sql")).filter { $0.hasSuffix(".sql") } }
+    }
+
+    /// "NNNN_name.sql" with the version `offset` after the last committed one.
+    private func next(_ offset: Int, _ name: String) throws -> String {
+        let last = try shipped.compactMap { Int($0.prefix(4)) }.max() ?? 0
+        return String(format: "%04d", last + offset) + "_\(name).sql"
+    }
+
     func testUnchangedModelWritesNothingAndSaysSo() throws {
         let directory = try copyOfSQL()
         let result = try run(["generate", "--dir", directory.path])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("nothing to generate"), result.stderr)
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql"])
+        XCTAssertEqual(try files(directory), try shipped)
         let check = try run(["generate", "--check", "--dir", directory.path])
         XCTAssertEqual(check.status, 0, check.stderr)
     }
@@ -34,7 +45,7 @@ final class GenerateCLITests: XCTestCase {
     func testAColumnTheModelDoesNotHaveIsADropRefusedThenPlannedWithItsHazards() throws {
         let directory = try copyOfSQL()
         try Data("ALTER TABLE public.call_sessions ADD COLUMN note text;\n".utf8)
-            .write(to: directory.appendingPathComponent("0002_hand_written.sql"))
+            .write(to: directory.appendingPathComponent(try next(1, "hand_written")))
 
         let check = try run(["generate", "--check", "--dir", directory.path])
         XCTAssertEqual(check.status, ExitStatus.differences.rawValue, check.stderr)
@@ -49,10 +60,10 @@ final class GenerateCLITests: XCTestCase {
 
         let dryRun = try run(["generate", "--dir", directory.path, "--dry-run", "--allow-hazards", "data-loss", "--name", "drop_note"])
         XCTAssertEqual(dryRun.status, 0, dryRun.stderr)
-        XCTAssertTrue(dryRun.stdout.hasPrefix("-- file: 0003_drop_note.sql\n"), dryRun.stdout)
+        XCTAssertTrue(dryRun.stdout.hasPrefix("-- file: \(try next(2, "drop_note"))\n"), dryRun.stdout)
         XCTAssertTrue(dryRun.stdout.contains("-- step 1: drop column public.call_sessions.note\n-- hazards: data-loss, access-exclusive-lock\n"), dryRun.stdout)
         XCTAssertTrue(dryRun.stdout.contains("\nALTER TABLE public.call_sessions DROP COLUMN note;\n"), dryRun.stdout)
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_hand_written.sql"])
+        XCTAssertEqual(try files(directory), try shipped + [next(1, "hand_written")])
 
         let json = try run(["generate", "--dir", directory.path, "--json", "--allow-hazards", "data-loss", "--name", "drop_note"])
         XCTAssertEqual(json.status, 0, json.stderr)
@@ -61,7 +72,7 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(decoded?["written"] as? Bool, true)
         let steps = ((decoded?["files"] as? [[String: Any]])?.first?["steps"] as? [[String: Any]]) ?? []
         XCTAssertEqual(steps.first?["statements"] as? [String], ["ALTER TABLE public.call_sessions DROP COLUMN note"])
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_hand_written.sql", "0003_drop_note.sql"])
+        XCTAssertEqual(try files(directory), try shipped + [next(1, "hand_written"), next(2, "drop_note")])
 
         let after = try run(["generate", "--check", "--dir", directory.path])
         XCTAssertEqual(after.status, 0, after.stderr)
@@ -69,12 +80,12 @@ final class GenerateCLITests: XCTestCase {
 
     func testADifferenceGenerateDoesNotChangeIsRefusedAsHandWork() throws {
         let directory = try copyOfSQL()
-        try Data("CREATE EXTENSION IF NOT EXISTS citext;\n".utf8).write(to: directory.appendingPathComponent("0002_hand_written.sql"))
+        try Data("CREATE EXTENSION IF NOT EXISTS citext;\n".utf8).write(to: directory.appendingPathComponent(try next(1, "hand_written")))
         let result = try run(["generate", "--dir", directory.path])
         XCTAssertEqual(result.status, ExitStatus.dataError.rawValue, result.stderr)
         XCTAssertTrue(result.stderr.contains("extra extension citext"), result.stderr)
         XCTAssertTrue(result.stderr.contains("pgmigrate new"), result.stderr)
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_hand_written.sql"])
+        XCTAssertEqual(try files(directory), try shipped + [next(1, "hand_written")])
     }
 
     func testAnUnknownHazardIsAUsageError() throws {
@@ -88,15 +99,16 @@ final class GenerateCLITests: XCTestCase {
         let directory = try copyOfSQL()
         let result = try run(["new", "backfill_notes", "--dir", directory.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "\(directory.path)/0002_backfill_notes.sql\n")
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_backfill_notes.sql"])
+        XCTAssertEqual(result.stdout, "\(directory.path)/\(try next(1, "backfill_notes"))\n")
+        XCTAssertEqual(try files(directory), try shipped + [next(1, "backfill_notes")])
         // The empty file applies (and records its version) like any other.
         let database = try makeDatabase()
         let report = try Migrator(settings: database.settings, directory: directory).migrate()
-        XCTAssertEqual(report.applied.map(\.version), [1, 2])
+        let versions = try (shipped + [next(1, "backfill_notes")]).compactMap { Int64($0.prefix(4)) }
+        XCTAssertEqual(report.applied.map(\.version), versions)
 
         let bad = try run(["new", "no spaces", "--dir", directory.path])
         XCTAssertEqual(bad.status, ExitStatus.usage.rawValue, bad.stderr)
-        XCTAssertEqual(try files(directory), ["0001_initial_schema.sql", "0002_backfill_notes.sql"])
+        XCTAssertEqual(try files(directory), try shipped + [next(1, "backfill_notes")])
     }
 }

@@ -42,8 +42,14 @@ final class SchemaCLITests: XCTestCase {
         try handle.close()
         let result = try pgmigrate(["generate", "--check", "--dir", directory.path])
         XCTAssertEqual(result.status, ExitStatus.differences.rawValue, result.stderr)
-        XCTAssertTrue(result.stderr.contains("0001_initial_schema.sql"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("line "), result.stderr)
+        if try FileManager.default.contentsOfDirectory(atPath: directory.path).filter({ $0.hasSuffix(".sql") }) == ["0001_initial_schema.sql"] {
+            // 0001 alone: its text is compared with the model's rendering.
+            XCTAssertTrue(result.stderr.contains("0001_initial_schema.sql"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("line "), result.stderr)
+        } else {
+            // Later files: the replay of them all is compared with the model.
+            XCTAssertTrue(result.stderr.contains("missing table public.call_events"), result.stderr)
+        }
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
     }
 

@@ -75,6 +75,17 @@ final class ConcurrentWriter: @unchecked Sendable {
 final class SchemaEvolutionTests: XCTestCase {
     // MARK: - Harness
 
+    /// The committed migrations; generated files get the versions after the last.
+    private static var shipped: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: TestServer.repositoryRoot.appendingPathComponent("sql").path)) ?? [])
+            .filter { $0.hasSuffix(".sql") }.sorted()
+    }
+
+    /// The version `offset` after the last committed one, as a file name prefix.
+    private static func version(_ offset: Int) -> String {
+        String(format: "%04d", (shipped.compactMap { Int($0.prefix(4)) }.max() ?? 0) + offset)
+    }
+
     private func copyOfSQL() throws -> URL {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("pgm-evolve-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: TestServer.repositoryRoot.appendingPathComponent("sql"), to: copy)
@@ -428,7 +439,7 @@ final class SchemaEvolutionTests: XCTestCase {
 
     func testAddEnumLabelIsCommittedInItsOwnMigrationFirst() throws {
         let text = try evolve([withLabels(["46elks", "twilio", "vonage"])], expect: ["_enum_labels.sql", "ALTER TYPE public.telephony_provider ADD VALUE 'vonage' AFTER 'twilio'"])
-        XCTAssertTrue(text.hasPrefix("-- file: 0002_edit1_enum_labels.sql"), text)
+        XCTAssertTrue(text.hasPrefix("-- file: \(Self.version(1))_edit1_enum_labels.sql"), text)
     }
 
     func testANewLabelUsedInTheSameChangeIsCommittedBeforeItsFirstUse() throws {
@@ -437,7 +448,7 @@ final class SchemaEvolutionTests: XCTestCase {
             let type = QualifiedName("public", "telephony_provider")
             model.tables[index].columns.append(Column("provider", .enumType(type), default: .literal("vonage", as: .enumType(type))))
         }
-        let text = try evolve([model], expect: ["-- file: 0002_edit1_enum_labels.sql", "-- file: 0003_edit1.sql", "DEFAULT 'vonage'::public.telephony_provider NOT NULL"])
+        let text = try evolve([model], expect: ["-- file: \(Self.version(1))_edit1_enum_labels.sql", "-- file: \(Self.version(2))_edit1.sql", "DEFAULT 'vonage'::public.telephony_provider NOT NULL"])
         let label = try XCTUnwrap(text.range(of: "ADD VALUE 'vonage'"))
         let use = try XCTUnwrap(text.range(of: "ADD COLUMN provider"))
         XCTAssertLessThan(label.lowerBound, use.lowerBound)
@@ -502,7 +513,7 @@ final class SchemaEvolutionTests: XCTestCase {
             }
         }
         let text = try evolve([model(hidden: true), Self.base], allow: [.dataLoss])
-        let first = try XCTUnwrap(text.range(of: "-- file: 0003_edit2.sql"))
+        let first = try XCTUnwrap(text.range(of: "-- file: \(Self.version(2))_edit2.sql"))
         let (added, dropped) = (text[..<first.lowerBound], text[first.lowerBound...])
         let addColumn = try XCTUnwrap(added.range(of: "ADD COLUMN hidden"))
         let createPolicy = try XCTUnwrap(added.range(of: "CREATE POLICY call_events_business_isolation"))
@@ -539,7 +550,7 @@ final class SchemaEvolutionTests: XCTestCase {
                 "DROP POLICY call_sessions_weighted_read ON public.call_sessions", "DROP FUNCTION public.call_weight(uuid)",
                 "CREATE OR REPLACE FUNCTION public.call_weight(session uuid)\n    RETURNS bigint",
             ])
-        let second = try XCTUnwrap(text.range(of: "-- file: 0003_edit2.sql"))
+        let second = try XCTUnwrap(text.range(of: "-- file: \(Self.version(2))_edit2.sql"))
         let tail = text[second.lowerBound...]
         let dropPolicy = try XCTUnwrap(tail.range(of: "DROP POLICY"))
         let dropFunction = try XCTUnwrap(tail.range(of: "DROP FUNCTION"))
@@ -555,7 +566,7 @@ final class SchemaEvolutionTests: XCTestCase {
         let outcome = try evolution(Self.base, directory).run()
         XCTAssertEqual(outcome.files.map(\.fileName), [])
         XCTAssertEqual(outcome.changes, [])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["0001_initial_schema.sql"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), Self.shipped)
     }
 
     func testAPlanThatDoesNotGiveTheModelIsCaughtAndNothingIsWritten() throws {
@@ -569,7 +580,7 @@ final class SchemaEvolutionTests: XCTestCase {
             XCTAssertTrue(error?.message.contains("nothing written") ?? false, "\(String(describing: error))")
             XCTAssertTrue(error?.message.contains("call_sessions.note") ?? false, "\(String(describing: error))")
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["0001_initial_schema.sql"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), Self.shipped)
         let leftovers = try TestServer.admin().execute(
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgmigrate_replay_%' OR datname LIKE 'pgmigrate_shadow_%'").scalar(Int.self)
         XCTAssertEqual(leftovers, 0)

@@ -58,6 +58,7 @@ final class TypeScriptConformanceTests: XCTestCase {
         case .bytea: return #"'\x00'::bytea"#
         case .timestamptz: return "'2000-01-01 00:00:00+00'::timestamptz"
         case .uuid: return "'\(try fixture.insertBusiness().uuidString.lowercased())'::uuid"
+        case .integer: return "987654"  // no key generation a fixture row is under
         default: return nil
         }
     }

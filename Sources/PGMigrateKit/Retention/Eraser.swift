@@ -60,6 +60,8 @@ public struct Eraser {
 
     /// Environment variable holding the encryption key the erasure's lookup needs.
     public static let keyEnvironmentVariable = "PGMIGRATE_PHONE_ENCRYPTION_KEY"
+    /// Environment variable holding the new key during a key rotation.
+    public static let newKeyEnvironmentVariable = "PGMIGRATE_NEW_PHONE_ENCRYPTION_KEY"
 
     public let settings: ConnectionSettings
     public let erasure: Erasure
@@ -73,9 +75,14 @@ public struct Eraser {
     /// given, travels only in the connection's startup packet (never as
     /// statement text or a bound parameter, which `log_statement` would
     /// log); the phone number is never printed.
-    public func erase(phone: String, key: String?, dryRun: Bool) throws -> Report {
+    /// During a key rotation, `newKey` (sent in the erasure's new-key
+    /// setting) lets the lookup find values under either key.
+    public func erase(phone: String, key: String?, newKey: String? = nil, dryRun: Bool) throws -> Report {
         var settings = self.settings
         if let key, !key.isEmpty { settings = settings.adding(StartupSetting(erasure.keySetting, key)) }
+        if let newKey, !newKey.isEmpty, let setting = erasure.newKeySetting {
+            settings = settings.adding(StartupSetting(setting, newKey))
+        }
         let connection = try settings.connect(applicationName: "pgmigrate erase")
         do {
             try connection.executeScript("BEGIN")

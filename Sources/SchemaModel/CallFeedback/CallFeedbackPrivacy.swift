@@ -64,7 +64,7 @@ extension CallFeedbackSchema {
                     noun: "provider log"),
             ],
             log: n.erasureLog, keySetting: phoneKeySetting,
-            comment: "GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key. Idempotent.",
+            comment: "GDPR Article 17: erases the personal data of the customer with this phone number (any accepted format); needs app.phone_encryption_key (during a key rotation also app.new_phone_encryption_key). Idempotent.",
             erased: [
                 "call_sessions: customer_phone (cipher), customer_phone_hash, transcript, recording_url",
                 "call_responses: response_text (emptied), ai_analysis",
@@ -76,11 +76,14 @@ extension CallFeedbackSchema {
                 "question text as asked, response durations, confidence and sentiment scores",
                 "event types, sources and timestamps; provider, operation, status codes and latencies",
             ],
-            argumentNoun: "phone number")
+            argumentNoun: "phone number", lookupHashes: n.qualified("customer_phone_lookup_hashes"),
+            newKeySetting: newPhoneKeySetting)
     }
 
     /// The setting holding the phone encryption key.
     public static let phoneKeySetting = "app.phone_encryption_key"
+    /// The new key during a rotation (`PGMIGRATE_NEW_PHONE_ENCRYPTION_KEY`).
+    public static let newPhoneKeySetting = "app.new_phone_encryption_key"
 }
 
 /// Masks personal data in free text: e-mail addresses, Swedish personal

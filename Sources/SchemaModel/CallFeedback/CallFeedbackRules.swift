@@ -59,6 +59,17 @@ public struct CallFeedbackRules: Hashable, Sendable {
 }
 
 extension CallFeedbackSchema {
+    /// Key separation and rotation of the phone key (`pgmigrate rotate-phone-key`).
+    static func phoneKeyRotation(_ n: Names) -> EncryptedHashedColumn.Rotation {
+        EncryptedHashedColumn.Rotation(
+            newKeySetting: newPhoneKeySetting, generationColumn: "customer_phone_key_generation",
+            encryptionLabel: "pgmigrate phone encryption v2", lookupLabel: "pgmigrate phone lookup v2",
+            deriveFunction: n.qualified("phone_key_derive"), sessionKeysFunction: n.qualified("phone_encryption_session_keys"),
+            lookupHashesFunction: n.qualified("customer_phone_lookup_hashes"),
+            beginFunction: n.qualified("phone_key_rotation_begin"), batchFunction: n.qualified("phone_key_rotation_batch"),
+            finishFunction: n.qualified("phone_key_rotation_finish"))
+    }
+
     public static func rules(schema: String = defaultSchema) -> CallFeedbackRules {
         let n = Names(schema: schema)
         return CallFeedbackRules(
@@ -80,7 +91,8 @@ extension CallFeedbackSchema {
                 wording: .init(
                     storedValues: "customer phone numbers", values: "phone numbers", key: "phone encryption key",
                     value: "number", lookupInput: "a phone number in any accepted format",
-                    trigger: "the customer phone number")),
+                    trigger: "the customer phone number"),
+                rotation: phoneKeyRotation(n)),
             tenancy: TenantIsolation(
                 schema: schema, column: "business_id", setting: "app.current_business_id",
                 tenantRole: tenantRole, serviceRole: serviceRole,
@@ -187,6 +199,7 @@ public struct CallFeedbackModel: SchemaProvider {
     public func catalog(schema: String) -> Catalog { CallFeedbackSchema.catalog(schema: schema) }
     public func retention(schema: String) -> [RetentionRule] { CallFeedbackSchema.rules(schema: schema).retention }
     public func erasure(schema: String) -> Erasure? { CallFeedbackSchema.rules(schema: schema).erasure }
+    public func keyRotation(schema: String) -> EncryptedHashedColumn? { CallFeedbackSchema.rules(schema: schema).phone }
     public func rulesMarkdown(schema: String) -> String { CallFeedbackSchema.rules(schema: schema).markdown }
     public func typeScriptRules(schema: String) -> TypeScriptRenderer.Rules {
         CallFeedbackSchema.rules(schema: schema).typeScriptRules

@@ -121,6 +121,7 @@ public enum CallFeedbackSchema {
                 Column("transcript", .text, nullable: true, comment: "Full conversation transcript; anonymised for long-term storage."),
                 Column("transcript_anonymized_at", .timestamptz, nullable: true, comment: "When the transcript was anonymised by retention (NULL: not yet)."),
                 createdAt(), updatedAt(),
+                Column("customer_phone_key_generation", .integer, default: "1", comment: "Generation of the phone key the number and its hash are under (phone_encryption_key_check.generation); set by the trigger."),
             ],
             primaryKey: pkey(t),
             foreignKeys: [
@@ -150,6 +151,8 @@ public enum CallFeedbackSchema {
                 Index("idx_call_sessions_verification_id", on: ["verification_id"], comment: "Covers the foreign key to customer_verifications."),
                 Index("idx_call_sessions_customer_phone_hash", on: ["customer_phone_hash"], where: "customer_phone_hash IS NOT NULL",
                     predicateColumns: ["customer_phone_hash"], comment: "GDPR erasure finds a customer's sessions by the keyed hash."),
+                Index("idx_call_sessions_customer_phone_key_generation", on: ["customer_phone_key_generation"], where: "customer_phone IS NOT NULL",
+                    predicateColumns: ["customer_phone"], comment: "A key rotation finds the numbers still under the retiring key."),
                 Index("idx_call_sessions_failed_created_at", on: ["created_at"], where: SQLExpression("status = 'failed'::\(n.callStatus.sql)"),
                     predicateColumns: ["status"], comment: "Retention: failed sessions by age."),
                 Index("idx_call_sessions_recording_created_at", on: ["created_at"], where: "recording_url IS NOT NULL",
@@ -420,9 +423,18 @@ public enum CallFeedbackSchema {
                 Column("check_value", .bytea, comment: "HMAC-SHA256 of a fixed text under the key; not the key."),
                 Column("registered_at", .timestamptz, default: .now, comment: "When the first phone number was stored with this key."),
                 Column("registered_by", .text, default: "CURRENT_USER", comment: "The role whose write recorded it."),
-            ],
+            ] + EncryptedHashedColumn.keyCheckRotationColumns(),
             primaryKey: PrimaryKey(name: "\(t)_pkey", columns: ["id"]),
-            checks: [CheckConstraint(name: "\(t)_one_row", columns: ["id"], "id", comment: "The table holds at most one row.")],
+            checks: [
+                CheckConstraint(name: "\(t)_one_row", columns: ["id"], "id", comment: "The table holds at most one row."),
+                CheckConstraint(name: "\(t)_scheme_known", columns: ["scheme", "retiring_scheme"], "scheme IN (1, 2) AND retiring_scheme IN (1, 2)",
+                    comment: "Scheme 1 (legacy) or 2 (derived keys)."),
+                CheckConstraint(name: "\(t)_retiring_complete", columns: ["retiring_check_value", "retiring_generation", "retiring_scheme"],
+                    "(retiring_check_value IS NULL) = (retiring_generation IS NULL) AND (retiring_generation IS NULL) = (retiring_scheme IS NULL)",
+                    comment: "A retiring key has its check value, generation and scheme, or none of them."),
+                CheckConstraint(name: "\(t)_retiring_older", columns: ["retiring_generation", "generation"], "retiring_generation < generation",
+                    comment: "The retiring key is older than the current one."),
+            ],
             comment: "Which phone encryption key this database's numbers are stored with (as an HMAC, not the key).")
     }
 

@@ -430,6 +430,14 @@ public struct TypeScriptRenderer: Sendable {
                     field.insertNote = "Computed by a trigger from `\(phone.column)`; a value given is replaced."
                     field.update = .absent
                     field.updateNote = "Follows `\(phone.column)` (a trigger keeps it); a value given is replaced."
+                } else if phone.rotation?.generationColumn == column.name {
+                    field.rowNotes.append(
+                        "Kept by a trigger: the generation of the key `\(phone.column)` and `\(phone.hashColumn)` are under (a key rotation moves it)."
+                    )
+                    field.insert = .absent
+                    field.insertNote = "Set by a trigger; a value given is replaced."
+                    field.update = .absent
+                    field.updateNote = "Follows `\(phone.column)` (a trigger keeps it); a value given is replaced."
                 }
             }
             return field

@@ -27,7 +27,7 @@ BEGIN
     IF key IS NULL OR key = '' THEN
         RAISE EXCEPTION 'shop.email_key is not set: customer e-mail addresses cannot be encrypted, decrypted or looked up'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'SET shop.email_key in the session (or ALTER ROLE ... SET) to the e-mail key';
+                  HINT = 'send shop.email_key in the connection''s startup options (libpq options=''-c shop.email_key=...''); never ALTER ROLE or ALTER DATABASE ... SET it (every role can read those) nor SET it in a statement (logged)';
     END IF;
     computed := crypto.hmac('shop email key check', key, 'sha256');
     SELECT c.check_value INTO recorded FROM shop.email_key_check c;
