@@ -3,6 +3,18 @@ import PGMigrateKit
 import XCTest
 
 final class MigrationFileTests: XCTestCase {
+    /// sql/0001 is released: applied in the field, its checksum in ledgers.
+    /// Its bytes never change, whatever the model becomes: pinned here by the
+    /// checksum the migrator records (the model no longer renders it once
+    /// later migrations exist, so this is what keeps it from being edited).
+    func testReleasedInitialMigrationKeepsItsLedgerChecksum() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bytes = Array(try Data(contentsOf: root.appendingPathComponent("sql/0001_initial_schema.sql")))
+        XCTAssertEqual(
+            MigrationFile.checksum(of: bytes), "095658097447fe5ac3a146c4924dad5c225f4bf53c03f3f6eac28e86af12f427",
+            "sql/0001_initial_schema.sql is released and must never be edited: ship a new migration instead")
+    }
+
     private func file(_ name: String, _ text: String) throws -> MigrationFile {
         try MigrationFile(fileName: name, contents: Array(text.utf8))
     }
