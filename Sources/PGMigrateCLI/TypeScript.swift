@@ -53,7 +53,7 @@ struct TypeScript: ParsableCommand {
             return
         }
         let url = URL(fileURLWithPath: out)
-        if let existing = try? String(contentsOf: url, encoding: .utf8), Self.normalised(existing) == text {
+        if let existing = try? String(contentsOf: url, encoding: .utf8), CommittedFile.normalised(existing) == text {
             Terminal.progress("unchanged \(out)")
             return
         }
@@ -72,23 +72,7 @@ struct TypeScript: ParsableCommand {
         guard let existing = try? String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8) else {
             throw PGMigrateError(.differences, "\(path) is missing: \(regenerate)")
         }
-        let committed = normalised(existing)
-        guard committed != text else { return }
-        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
-        let new = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var line = 0
-        while line < min(old.count, new.count), old[line] == new[line] { line += 1 }
-        let detail: String
-        if line < min(old.count, new.count) {
-            detail = "line \(line + 1): the file has `\(old[line])`, the model renders `\(new[line])`"
-        } else {
-            detail = "line \(line + 1): the file has \(old.count) lines, the model renders \(new.count)"
-        }
+        guard let detail = CommittedFile.firstDifference(committed: existing, rendered: text) else { return }
         throw PGMigrateError(.differences, "\(path) differs from the model (\(detail)): \(regenerate)")
-    }
-
-    /// CRLF and CR become LF, so a Windows checkout does not differ.
-    static func normalised(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 }

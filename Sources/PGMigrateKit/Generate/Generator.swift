@@ -33,7 +33,7 @@ public struct Generator: Sendable {
     public func write() throws -> Outcome {
         let migration = try render()
         let url = directory.appendingPathComponent(migration.fileName)
-        if let existing = try? String(contentsOf: url, encoding: .utf8), normalised(existing) == migration.contents {
+        if let existing = try? String(contentsOf: url, encoding: .utf8), CommittedFile.normalised(existing) == migration.contents {
             return .unchanged(url.path)
         }
         do {
@@ -53,26 +53,35 @@ public struct Generator: Sendable {
         guard let existing = try? String(contentsOf: url, encoding: .utf8) else {
             throw PGMigrateError(.differences, "\(url.path) is missing: run `pgmigrate generate` and commit the result")
         }
-        let committed = normalised(existing)
-        guard committed != migration.contents else { return }
-        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
-        let new = migration.contents.split(separator: "\n", omittingEmptySubsequences: false)
-        var line = 0
-        while line < min(old.count, new.count), old[line] == new[line] { line += 1 }
-        let detail: String
-        if line < min(old.count, new.count) {
-            detail = "line \(line + 1): the file has `\(old[line])`, the model renders `\(new[line])`"
-        } else {
-            detail = "line \(line + 1): the file has \(old.count) lines, the model renders \(new.count)"
-        }
+        guard let detail = CommittedFile.firstDifference(committed: existing, rendered: migration.contents) else { return }
         throw PGMigrateError(
             .differences,
             "\(url.path) differs from the model (\(detail)): run `pgmigrate generate` and commit the result")
     }
 
+}
+
+/// A committed file that must equal what the model renders (a migration,
+/// the TypeScript module): one comparison rule for every `--check`.
+public enum CommittedFile {
     /// The same line-ending rule as migration checksums (CRLF and CR become LF).
-    private func normalised(_ text: String) -> String {
+    public static func normalised(_ text: String) -> String {
         String(decoding: MigrationFile.normaliseLineEndings(Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// nil when `committed` (line endings normalised) equals `rendered`;
+    /// otherwise the first differing line, for a one-line error.
+    public static func firstDifference(committed: String, rendered: String) -> String? {
+        let committed = normalised(committed)
+        guard committed != rendered else { return nil }
+        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let new = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        var line = 0
+        while line < min(old.count, new.count), old[line] == new[line] { line += 1 }
+        if line < min(old.count, new.count) {
+            return "line \(line + 1): the file has `\(old[line])`, the model renders `\(new[line])`"
+        }
+        return "line \(line + 1): the file has \(old.count) lines, the model renders \(new.count)"
     }
 }
 

@@ -16,9 +16,7 @@ extension Migrator {
     /// both times in a transaction that is rolled back.
     func applyInOneRoundTrip(_ file: MigrationFile, connection: Connection, progress: (MigrationEvent) -> Void) -> Int64? {
         let start = Date()
-        var script = "RESET ALL; SET DateStyle = ISO, YMD; "
-        script += "SET lock_timeout = '\(PostgresTarget.millisecondsText(options.lockTimeout))'; "
-        script += "SET statement_timeout = '\(PostgresTarget.millisecondsText(options.statementTimeout))';\n"
+        var script = PostgresTarget.sessionScript(options) + ";\n"
         if connection.serverVersionNumber >= 140000 { script += "SET client_connection_check_interval = '1s';\n" }
         script += "BEGIN;\n"
         for statement in file.upStatements {

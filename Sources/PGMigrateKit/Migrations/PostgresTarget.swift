@@ -79,11 +79,16 @@ final class PostgresTarget {
     /// Resets the session before each migration so one file's `SET` does not
     /// leak into the next, and applies the timeouts.
     func prepareSession() throws {
-        var script = "RESET ALL; SET DateStyle = ISO, YMD; "
-        script += "SET lock_timeout = '\(Self.millisecondsText(options.lockTimeout))'; "
-        script += "SET statement_timeout = '\(Self.millisecondsText(options.statementTimeout))'"
-        try Self.database("preparing the session") { try connection.executeScript(script) }
+        try Self.database("preparing the session") { try connection.executeScript(Self.sessionScript(options)) }
         checkClientConnection()
+    }
+
+    /// The session reset and the migration timeouts, as one script (also the
+    /// head of a one-round-trip apply).
+    static func sessionScript(_ options: MigratorOptions) -> String {
+        "RESET ALL; SET DateStyle = ISO, YMD; "
+            + "SET lock_timeout = '\(millisecondsText(options.lockTimeout))'; "
+            + "SET statement_timeout = '\(millisecondsText(options.statementTimeout))'"
     }
 
     /// Abort a running migration statement within a second of the client
