@@ -30,9 +30,8 @@ fi
 N=${N:-2000}
 ROUNDS=${ROUNDS:-5}
 DB="pgm_bench_key_$$"
-BASE=${DATABASE_URL%%\?*}
-QUERY=${DATABASE_URL#"$BASE"}
-URL="${BASE%/*}/$DB$QUERY"
+source scripts/lib/database-url.sh
+URL=$(database_url "$DB")
 
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB"
 trap 'psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT

@@ -25,9 +25,8 @@ N=${N:-20000}
 BIN=${PGMIGRATE_BIN:-.build/debug/pgmigrate}
 [[ -x $BIN ]] || { echo "no $BIN: run swift build first" >&2; exit 64; }
 DB="pgm_bench_rotate_$$"
-BASE=${DATABASE_URL%%\?*}
-QUERY=${DATABASE_URL#"$BASE"}
-URL="${BASE%/*}/$DB$QUERY"
+source scripts/lib/database-url.sh
+URL=$(database_url "$DB")
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB"
 trap 'psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 

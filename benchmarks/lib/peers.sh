@@ -71,11 +71,8 @@ table_row() {
   }'
 }
 
-db_url() { # db_url NAME: DATABASE_URL with another database
-  local base=${DATABASE_URL%%\?*} query=""
-  [[ $DATABASE_URL == *\?* ]] && query="?${DATABASE_URL#*\?}"
-  echo "${base%/*}/$1$query"
-}
+source scripts/lib/database-url.sh
+db_url() { database_url "$1"; } # DATABASE_URL with another database
 
 BENCH_DBS=()
 create_db() { psql -X -q "$DATABASE_URL" -c "CREATE DATABASE $1" >/dev/null; BENCH_DBS+=("$1"); }
