@@ -11,8 +11,11 @@ public struct PlannedStep: Hashable, Sendable {
         case main
         /// A `-- pgmigrate: no-transaction` file: indexes built and dropped CONCURRENTLY.
         case concurrent
-        /// A later transaction: VALIDATE CONSTRAINT, SET NOT NULL, UNIQUE USING INDEX.
+        /// A later transaction: VALIDATE CONSTRAINT only (SHARE UPDATE EXCLUSIVE: writers go on).
         case validate
+        /// Brief ACCESS EXCLUSIVE steps that use what the files before prepared:
+        /// SET NOT NULL over a validated check, ADD CONSTRAINT … USING INDEX.
+        case finish
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -23,6 +26,7 @@ public struct PlannedStep: Hashable, Sendable {
             case .main: return ""
             case .concurrent: return "_indexes"
             case .validate: return "_validate"
+            case .finish: return "_finish"
             }
         }
 
@@ -85,17 +89,96 @@ public struct SchemaPlan: Hashable, Sendable {
     public var isEmpty: Bool { steps.isEmpty }
     public var hazards: Set<Hazard> { Set(steps.flatMap(\.hazards)) }
 
-    /// One file per phase present, numbered from `firstVersion`.
+    /// One file per phase present, numbered from `firstVersion`; a
+    /// transactional phase that locks more than one table that existed before
+    /// becomes one file per such table (see `transactions`).
     public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
         var out: [GeneratedMigration] = []
         var version = firstVersion
+        var used = Set<String>()
         for phase in PlannedStep.Phase.allCases {
             let steps = self.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
-            out.append(GeneratedMigration(version: version, name: name + phase.suffix, contents: render(steps, phase: phase)))
-            version += 1
+            let groups = phase.isTransactional ? Self.transactions(steps, created: createdTables) : [(steps, nil)]
+            for (steps, table) in groups {
+                var fileName = name + phase.suffix
+                if groups.count > 1, let table { fileName += "_" + Self.fileNamePart(table) }
+                var unique = fileName
+                var n = 2
+                while !used.insert(unique).inserted {
+                    unique = "\(fileName)_\(n)"
+                    n += 1
+                }
+                out.append(GeneratedMigration(version: version, name: unique, contents: render(steps, phase: phase)))
+                version += 1
+            }
         }
         return out
+    }
+
+    /// Tables this plan creates (`CREATE TABLE`), by the statement's object.
+    var createdTables: Set<String> {
+        Set(steps.flatMap(\.statements).filter { $0.sql.hasPrefix("CREATE TABLE") }.compactMap { Self.lockedTable($0) })
+    }
+
+    /// The table a statement locks, from its object (`table x`, `rowsecurity
+    /// x`, `trigger t on x`, `policy p on x`); nil for other objects.
+    static func lockedTable(_ statement: Statement) -> String? {
+        let object = statement.object
+        for prefix in ["table ", "rowsecurity "] where object.hasPrefix(prefix) { return String(object.dropFirst(prefix.count)) }
+        for prefix in ["trigger ", "policy "] where object.hasPrefix(prefix) {
+            // `trigger t on x`: the table follows the last ` on ` (names are quoted when they hold a space).
+            let parts = object.split(separator: " ", omittingEmptySubsequences: false)
+            if let on = parts.lastIndex(of: "on"), on > parts.startIndex { return parts[(on + 1)...].joined(separator: " ") }
+        }
+        return nil
+    }
+
+    /// Splits one transactional phase, in order, so that no transaction
+    /// locks a table that existed before while it holds ACCESS EXCLUSIVE on
+    /// another (every query on the first would queue behind the wait), nor
+    /// does long work (VALIDATE) while it holds one. Steps on objects this plan
+    /// creates stay where they are, so dependencies still hold. Each group
+    /// comes with the first existing table it locks (it names the file).
+    static func transactions(_ steps: [PlannedStep], created: Set<String>) -> [([PlannedStep], String?)] {
+        var groups: [([PlannedStep], String?)] = []
+        var current: [PlannedStep] = []
+        var name: String?
+        var held = Set<String>()
+        for step in steps {
+            var touched: [String] = []
+            var exclusive: [String] = []
+            for statement in step.statements {
+                guard let table = lockedTable(statement), !created.contains(table) else { continue }
+                if !touched.contains(table) { touched.append(table) }
+                if !statement.sql.contains(" VALIDATE CONSTRAINT ") { exclusive.append(table) }
+            }
+            let conflicts = !held.isEmpty && (touched.contains { !held.contains($0) } || step.isLong)
+            if conflicts {
+                groups.append((current, name))
+                current = []
+                name = nil
+                held = []
+            }
+            current.append(step)
+            if name == nil { name = touched.first }
+            held.formUnion(exclusive)
+        }
+        if !current.isEmpty { groups.append((current, name)) }
+        return groups
+    }
+
+    /// A table name as part of a file name: lower-case letters, digits and `_`.
+    static func fileNamePart(_ table: String) -> String {
+        let bare = table.hasPrefix("public.") ? String(table.dropFirst("public.".count)) : table
+        var out = ""
+        for character in bare.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber { out.append(character) } else if !out.hasSuffix("_") { out.append("_") }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        while out.hasPrefix("_") { out.removeFirst() }
+        out = String(out.prefix(40))
+        return out.isEmpty ? "table" : out
     }
 
     func render(_ steps: [PlannedStep], phase: PlannedStep.Phase) -> String {
@@ -112,6 +195,8 @@ public struct SchemaPlan: Hashable, Sendable {
             text += "-- A build that fails leaves an INVALID index; `pgmigrate migrate` rebuilds it when re-run.\n"
         case .validate:
             text += "-- A later transaction: validation scans without blocking writers (SHARE UPDATE EXCLUSIVE).\n"
+        case .finish:
+            text += "-- A later transaction: brief ACCESS EXCLUSIVE steps that use what the files before prepared, no scans.\n"
         }
         text += "-- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),\n"
         text += "-- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.\n"
