@@ -131,6 +131,7 @@ final class SchemaEvolutionTests: XCTestCase {
             XCTAssertEqual(written.errors, [], "the concurrent writer failed", file: file, line: line)
             XCTAssertGreaterThanOrEqual(written.inserted, 3, file: file, line: line)
         }
+        assertLintClean(directory, file: file, line: line)
         let last = try XCTUnwrap(variants.last)
         let drift = try DriftCheck(catalog: last, schema: "public", target: database.settings).run()
         XCTAssertEqual(drift.changes.map(\.description), [], "drift after the generated migrations\n\(text)", file: file, line: line)
@@ -143,6 +144,55 @@ final class SchemaEvolutionTests: XCTestCase {
             XCTAssertFalse(text.contains(fragment), "unexpected `\(fragment)` in\n\(text)", file: file, line: line)
         }
         return text
+    }
+
+    /// The rules whose finding is the change itself, which the step declares
+    /// in its `-- hazards:` line (or, for `rename`, its summary) and which no
+    /// plan can avoid: a drop loses data, a rewriting type change rewrites.
+    private static let declared: [String: String] = [
+        LintRules.dropTable.id: "data-loss", LintRules.dropColumn.id: "data-loss",
+        LintRules.volatileDefault.id: "table-rewrite", LintRules.rewritingTypeChange.id: "table-rewrite",
+        LintRules.rename.id: ": rename ",
+    ]
+
+    /// Lints every generated file statically with the real linter (the
+    /// committed files read first, for context), no ignores: any finding at
+    /// warning or above fails, except one that the step it points at
+    /// declares as the change itself (`declared`).
+    private func assertLintClean(_ directory: URL, file: StaticString, line: UInt) {
+        do {
+            let shipped = Set(Self.shipped)
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+            var linter = Linter()
+            var linted = 0
+            for name in names {
+                let source = try LintSource(path: directory.appendingPathComponent(name).path)
+                if shipped.contains(name) {
+                    try linter.absorb(source)
+                    continue
+                }
+                linted += 1
+                XCTAssertFalse(source.text.contains("lint-ignore"), "\(name) has an ignore comment", file: file, line: line)
+                let findings = try linter.lint(source).findings().filter { finding in
+                    finding.level >= .warning && !Self.stepDeclares(finding, in: source.text)
+                }
+                XCTAssertEqual(findings.map(\.compilerStyle), [], "\(name) does not lint clean:\n\(source.text)", file: file, line: line)
+            }
+            XCTAssertGreaterThan(linted, 0, "no generated file was linted", file: file, line: line)
+        } catch {
+            XCTFail("lint: \(error)", file: file, line: line)
+        }
+    }
+
+    /// Whether the step a finding points at declares it (`declared`).
+    private static func stepDeclares(_ finding: LintFinding, in text: String) -> Bool {
+        guard let mark = declared[finding.rule] else { return false }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard finding.line >= 1, finding.line <= lines.count, let step = lines[..<(finding.line - 1)].lastIndex(where: { $0.hasPrefix("-- step ") }) else {
+            return false
+        }
+        let header = lines[step] + (step + 1 < lines.count ? "\n" + lines[step + 1] : "")
+        return header.contains(mark)
     }
 
     /// Expects `generate` to refuse the last variant with `status`, naming `fragments`.

@@ -134,38 +134,65 @@ public struct SchemaPlan: Hashable, Sendable {
         return nil
     }
 
-    /// Splits one transactional phase, in order, so that no transaction
-    /// locks a table that existed before while it holds ACCESS EXCLUSIVE on
-    /// another (every query on the first would queue behind the wait), nor
-    /// does long work (VALIDATE) while it holds one. Steps on objects this plan
-    /// creates stay where they are, so dependencies still hold. Each group
-    /// comes with the first existing table it locks (it names the file).
+    /// Splits one transactional phase so that no transaction locks a table
+    /// that existed before while it holds ACCESS EXCLUSIVE on another (every
+    /// query on the first would queue behind the wait), nor does long work
+    /// (VALIDATE) while it holds one. Plan order is kept, so dependencies
+    /// still hold; steps on objects this plan creates stay where they are.
+    /// The one exception, to avoid a file per step: a step on one existing
+    /// table joins that table's earlier group when everything between is on
+    /// single other existing tables, none names the other's table, and the
+    /// step drops nothing (a drop may be what an in-between step must
+    /// precede). Each group comes with the first existing table it locks.
     static func transactions(_ steps: [PlannedStep], created: Set<String>) -> [([PlannedStep], String?)] {
-        var groups: [([PlannedStep], String?)] = []
-        var current: [PlannedStep] = []
-        var name: String?
-        var held = Set<String>()
+        struct Group {
+            var steps: [PlannedStep] = []
+            var name: String?
+            var held = Set<String>()
+            /// Per step: the existing tables it locks.
+            var touched: [[String]] = []
+        }
+        func bare(_ table: String) -> String { String(table.split(separator: ".").last ?? Substring(table)) }
+        func mentions(_ step: PlannedStep, _ table: String) -> Bool {
+            step.statements.contains { $0.sql.contains(bare(table)) }
+        }
+        var groups: [Group] = [Group()]
         for step in steps {
             var touched: [String] = []
             var exclusive: [String] = []
             for statement in step.statements {
-                guard let table = lockedTable(statement), !created.contains(table) else { continue }
-                if !touched.contains(table) { touched.append(table) }
-                if !statement.sql.contains(" VALIDATE CONSTRAINT ") { exclusive.append(table) }
+                for table in [lockedTable(statement)].compactMap({ $0 }) + statement.references where !created.contains(table) {
+                    if !touched.contains(table) { touched.append(table) }
+                    // Held until commit: ACCESS EXCLUSIVE, or a foreign key's SHARE ROW EXCLUSIVE (it
+                    // blocks writes too); not VALIDATE's SHARE UPDATE EXCLUSIVE.
+                    if !statement.sql.contains(" VALIDATE CONSTRAINT ") { exclusive.append(table) }
+                }
             }
-            let conflicts = !held.isEmpty && (touched.contains { !held.contains($0) } || step.isLong)
-            if conflicts {
-                groups.append((current, name))
-                current = []
-                name = nil
-                held = []
+            let last = groups.count - 1
+            let conflicts = !groups[last].held.isEmpty && (touched.contains { !groups[last].held.contains($0) } || step.isLong)
+            guard conflicts else {
+                groups[last].steps.append(step)
+                groups[last].touched.append(touched)
+                if groups[last].name == nil { groups[last].name = exclusive.first { lockedTable(step.statements[0]) == $0 } ?? exclusive.first }
+                groups[last].held.formUnion(exclusive)
+                continue
             }
-            current.append(step)
-            if name == nil { name = touched.first }
-            held.formUnion(exclusive)
+            // Back into the earlier group of the same table, when nothing in between can depend on the order.
+            if touched.count == 1, let table = touched.first, !step.isLong, !step.summary.hasPrefix("drop "),
+               let target = groups.lastIndex(where: { $0.held == [table] }) {
+                let between = groups[(target + 1)...].flatMap { group in zip(group.steps, group.touched).map { ($0, $1) } }
+                let independent = between.allSatisfy { other, tables in
+                    tables.count == 1 && tables[0] != table && !mentions(other, table) && !mentions(step, tables[0])
+                }
+                if independent {
+                    groups[target].steps.append(step)
+                    groups[target].touched.append(touched)
+                    continue
+                }
+            }
+            groups.append(Group(steps: [step], name: exclusive.first { lockedTable(step.statements[0]) == $0 } ?? exclusive.first, held: Set(exclusive), touched: [touched]))
         }
-        if !current.isEmpty { groups.append((current, name)) }
-        return groups
+        return groups.filter { !$0.steps.isEmpty }.map { ($0.steps, $0.name) }
     }
 
     /// A table name as part of a file name: lower-case letters, digits and `_`.
