@@ -410,6 +410,23 @@ final class SchemaEvolutionTests: XCTestCase {
             expect: ["FOREIGN KEY (first_question_id) REFERENCES public.question_configurations (id) ON DELETE SET NULL NOT VALID", "VALIDATE CONSTRAINT call_sessions_first_question_id_fkey"])
     }
 
+    func testEditsOnTwoExistingTablesGetATransactionEach() throws {
+        var model = withNote
+        if let index = model.tables.firstIndex(where: { $0.name.name == "question_configurations" }) {
+            model.tables[index].columns.append(Column("hint", .text, nullable: true))
+        }
+        if let index = model.tables.firstIndex(where: { $0.name.name == "call_sessions" }) {
+            model.tables[index].checks.append(CheckConstraint(name: "call_sessions_note_short", columns: ["note"], "length(note) < 500"))
+        }
+        let text = try evolve([model], expect: ["ADD COLUMN note text", "ADD COLUMN hint text", "VALIDATE CONSTRAINT call_sessions_note_short"])
+        let files = text.split(separator: "\n").filter { $0.hasPrefix("-- file: ") }.map(String.init)
+        // The CHECK on call_sessions goes back into call_sessions' transaction (nothing between names it).
+        XCTAssertEqual(files, [
+            "-- file: \(Self.version(1))_edit1_call_sessions.sql", "-- file: \(Self.version(2))_edit1_question_configurations.sql",
+            "-- file: \(Self.version(3))_edit1_validate.sql",
+        ], text)
+    }
+
     func testAddUniqueConstraintThroughAConcurrentIndex() throws {
         try evolve(
             [onTable("call_sessions") { $0.uniques.append(UniqueConstraint(name: "call_sessions_verification_id_id_key", columns: ["verification_id", "id"])) }],
