@@ -89,29 +89,36 @@ public struct SchemaPlan: Hashable, Sendable {
     public var isEmpty: Bool { steps.isEmpty }
     public var hazards: Set<Hazard> { Set(steps.flatMap(\.hazards)) }
 
-    /// One file per phase present, numbered from `firstVersion`; a
+    /// The steps of each file, in file order: one group per phase present; a
     /// transactional phase that locks more than one table that existed before
-    /// becomes one file per such table (see `transactions`).
-    public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
-        var out: [GeneratedMigration] = []
-        var version = firstVersion
-        var used = Set<String>()
+    /// becomes one group per such table (see `transactions`), with its name.
+    public func fileGroups() -> [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] {
+        var out: [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] = []
+        let created = createdTables
         for phase in PlannedStep.Phase.allCases {
             let steps = self.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
-            let groups = phase.isTransactional ? Self.transactions(steps, created: createdTables) : [(steps, nil)]
-            for (steps, table) in groups {
-                var fileName = name + phase.suffix
-                if groups.count > 1, let table { fileName += "_" + Self.fileNamePart(table) }
-                var unique = fileName
-                var n = 2
-                while !used.insert(unique).inserted {
-                    unique = "\(fileName)_\(n)"
-                    n += 1
-                }
-                out.append(GeneratedMigration(version: version, name: unique, contents: render(steps, phase: phase)))
-                version += 1
+            let groups = phase.isTransactional ? Self.transactions(steps, created: created) : [(steps, nil)]
+            for (steps, table) in groups { out.append((phase, steps, groups.count > 1 ? table : nil)) }
+        }
+        return out
+    }
+
+    /// One file per group of `fileGroups()`, numbered from `firstVersion`:
+    /// `name` plus the phase's suffix, plus the table when a phase is split.
+    public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
+        var out: [GeneratedMigration] = []
+        var used = Set<String>()
+        for (offset, group) in fileGroups().enumerated() {
+            var fileName = name + group.phase.suffix
+            if let table = group.table { fileName += "_" + Self.fileNamePart(table) }
+            var unique = fileName
+            var n = 2
+            while !used.insert(unique).inserted {
+                unique = "\(fileName)_\(n)"
+                n += 1
             }
+            out.append(GeneratedMigration(version: firstVersion + offset, name: unique, contents: render(group.steps, phase: group.phase)))
         }
         return out
     }
