@@ -180,7 +180,7 @@ public struct SchemaPlan: Hashable, Sendable {
             guard conflicts else {
                 groups[last].steps.append(step)
                 groups[last].touched.append(touched)
-                if groups[last].name == nil { groups[last].name = exclusive.first { lockedTable(step.statements[0]) == $0 } ?? exclusive.first }
+                if groups[last].name == nil { groups[last].name = exclusive.first { $0 == step.statements.first.flatMap(lockedTable) } ?? exclusive.first }
                 groups[last].held.formUnion(exclusive)
                 continue
             }
@@ -197,7 +197,7 @@ public struct SchemaPlan: Hashable, Sendable {
                     continue
                 }
             }
-            groups.append(Group(steps: [step], name: exclusive.first { lockedTable(step.statements[0]) == $0 } ?? exclusive.first, held: Set(exclusive), touched: [touched]))
+            groups.append(Group(steps: [step], name: exclusive.first { $0 == step.statements.first.flatMap(lockedTable) } ?? exclusive.first, held: Set(exclusive), touched: [touched]))
         }
         return groups.filter { !$0.steps.isEmpty }.map { ($0.steps, $0.name) }
     }
