@@ -129,17 +129,12 @@ struct GenerateReport: Encodable {
 
     init(_ outcome: SchemaEvolution.Outcome, written: Bool) {
         self.written = written && !outcome.files.isEmpty
-        var files: [File] = []
-        var index = 0
-        for phase in PlannedStep.Phase.allCases {
-            let steps = outcome.plan.steps.filter { $0.phase == phase }
-            guard !steps.isEmpty, index < outcome.files.count else { continue }
-            files.append(File(
-                name: outcome.files[index].fileName, transactional: phase.isTransactional,
-                steps: steps.map { Step(summary: $0.summary, hazards: $0.hazards.map(\.rawValue), note: $0.note, statements: $0.statements.map(\.sql)) }))
-            index += 1
+        // The same groups `files(firstVersion:name:)` made, in the same order.
+        self.files = zip(outcome.plan.fileGroups(), outcome.files).map { group, file in
+            File(
+                name: file.fileName, transactional: group.phase.isTransactional,
+                steps: group.steps.map { Step(summary: $0.summary, hazards: $0.hazards.map(\.rawValue), note: $0.note, statements: $0.statements.map(\.sql)) })
         }
-        self.files = files
         hazards = outcome.plan.hazards.sorted().map(\.rawValue)
     }
 }

@@ -78,6 +78,20 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(after.status, 0, after.stderr)
     }
 
+    func testJSONListsEachFileOfAPlanSplitPerTableWithItsOwnSteps() throws {
+        let directory = try copyOfSQL()
+        try Data("ALTER TABLE public.call_sessions ADD COLUMN note text;\nALTER TABLE public.question_configurations ADD COLUMN hint text;\n".utf8)
+            .write(to: directory.appendingPathComponent(try next(1, "hand_written")))
+        let json = try run(["generate", "--dir", directory.path, "--json", "--dry-run", "--allow-hazards", "data-loss", "--name", "drop"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let files = (decoded?["files"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(files.map { $0["name"] as? String }, [try next(2, "drop_call_sessions"), try next(3, "drop_question_configurations")], json.stdout)
+        XCTAssertEqual(
+            files.map { (($0["steps"] as? [[String: Any]]) ?? []).flatMap { ($0["statements"] as? [String]) ?? [] } },
+            [["ALTER TABLE public.call_sessions DROP COLUMN note"], ["ALTER TABLE public.question_configurations DROP COLUMN hint"]])
+    }
+
     func testADifferenceGenerateDoesNotChangeIsRefusedAsHandWork() throws {
         let directory = try copyOfSQL()
         try Data("CREATE EXTENSION IF NOT EXISTS citext;\n".utf8).write(to: directory.appendingPathComponent(try next(1, "hand_written")))

@@ -131,6 +131,7 @@ final class SchemaEvolutionTests: XCTestCase {
             XCTAssertEqual(written.errors, [], "the concurrent writer failed", file: file, line: line)
             XCTAssertGreaterThanOrEqual(written.inserted, 3, file: file, line: line)
         }
+        assertLintClean(directory, file: file, line: line)
         let last = try XCTUnwrap(variants.last)
         let drift = try DriftCheck(catalog: last, schema: "public", target: database.settings).run()
         XCTAssertEqual(drift.changes.map(\.description), [], "drift after the generated migrations\n\(text)", file: file, line: line)
@@ -143,6 +144,55 @@ final class SchemaEvolutionTests: XCTestCase {
             XCTAssertFalse(text.contains(fragment), "unexpected `\(fragment)` in\n\(text)", file: file, line: line)
         }
         return text
+    }
+
+    /// The rules whose finding is the change itself, which the step declares
+    /// in its `-- hazards:` line (or, for `rename`, its summary) and which no
+    /// plan can avoid: a drop loses data, a rewriting type change rewrites.
+    private static let declared: [String: String] = [
+        LintRules.dropTable.id: "data-loss", LintRules.dropColumn.id: "data-loss",
+        LintRules.volatileDefault.id: "table-rewrite", LintRules.rewritingTypeChange.id: "table-rewrite",
+        LintRules.rename.id: ": rename ",
+    ]
+
+    /// Lints every generated file statically with the real linter (the
+    /// committed files read first, for context), no ignores: any finding at
+    /// warning or above fails, except one that the step it points at
+    /// declares as the change itself (`declared`).
+    private func assertLintClean(_ directory: URL, file: StaticString, line: UInt) {
+        do {
+            let shipped = Set(Self.shipped)
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+            var linter = Linter()
+            var linted = 0
+            for name in names {
+                let source = try LintSource(path: directory.appendingPathComponent(name).path)
+                if shipped.contains(name) {
+                    try linter.absorb(source)
+                    continue
+                }
+                linted += 1
+                XCTAssertFalse(source.text.contains("lint-ignore"), "\(name) has an ignore comment", file: file, line: line)
+                let findings = try linter.lint(source).findings().filter { finding in
+                    finding.level >= .warning && !Self.stepDeclares(finding, in: source.text)
+                }
+                XCTAssertEqual(findings.map(\.compilerStyle), [], "\(name) does not lint clean:\n\(source.text)", file: file, line: line)
+            }
+            XCTAssertGreaterThan(linted, 0, "no generated file was linted", file: file, line: line)
+        } catch {
+            XCTFail("lint: \(error)", file: file, line: line)
+        }
+    }
+
+    /// Whether the step a finding points at declares it (`declared`).
+    private static func stepDeclares(_ finding: LintFinding, in text: String) -> Bool {
+        guard let mark = declared[finding.rule] else { return false }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard finding.line >= 1, finding.line <= lines.count, let step = lines[..<(finding.line - 1)].lastIndex(where: { $0.hasPrefix("-- step ") }) else {
+            return false
+        }
+        let header = lines[step] + (step + 1 < lines.count ? "\n" + lines[step + 1] : "")
+        return header.contains(mark)
     }
 
     /// Expects `generate` to refuse the last variant with `status`, naming `fragments`.
@@ -358,6 +408,23 @@ final class SchemaEvolutionTests: XCTestCase {
                     references: QualifiedName("public", "question_configurations"), ["id"], onDelete: .setNull))
             }],
             expect: ["FOREIGN KEY (first_question_id) REFERENCES public.question_configurations (id) ON DELETE SET NULL NOT VALID", "VALIDATE CONSTRAINT call_sessions_first_question_id_fkey"])
+    }
+
+    func testEditsOnTwoExistingTablesGetATransactionEach() throws {
+        var model = withNote
+        if let index = model.tables.firstIndex(where: { $0.name.name == "question_configurations" }) {
+            model.tables[index].columns.append(Column("hint", .text, nullable: true))
+        }
+        if let index = model.tables.firstIndex(where: { $0.name.name == "call_sessions" }) {
+            model.tables[index].checks.append(CheckConstraint(name: "call_sessions_note_short", columns: ["note"], "length(note) < 500"))
+        }
+        let text = try evolve([model], expect: ["ADD COLUMN note text", "ADD COLUMN hint text", "VALIDATE CONSTRAINT call_sessions_note_short"])
+        let files = text.split(separator: "\n").filter { $0.hasPrefix("-- file: ") }.map(String.init)
+        // The CHECK on call_sessions goes back into call_sessions' transaction (nothing between names it).
+        XCTAssertEqual(files, [
+            "-- file: \(Self.version(1))_edit1_call_sessions.sql", "-- file: \(Self.version(2))_edit1_question_configurations.sql",
+            "-- file: \(Self.version(3))_edit1_validate.sql",
+        ], text)
     }
 
     func testAddUniqueConstraintThroughAConcurrentIndex() throws {

@@ -105,6 +105,43 @@ final class LintTests: XCTestCase {
         XCTAssertEqual(try linter.lint(source).findings().map(\.compilerStyle), [])
     }
 
+    func testUsingTheColumnCastToTheTargetTypeIsNoUsingAtAll() throws {
+        let widen = "ALTER TABLE public.t ALTER COLUMN v TYPE character varying(20) USING v::character varying(20);\n"
+        XCTAssertEqual(try lint(widen, after: base).map(\.compilerStyle), [])
+        for rewrite in [
+            "ALTER TABLE public.t ALTER COLUMN v TYPE character varying(20) USING lower(v)::character varying(20);\n",
+            "ALTER TABLE public.t ALTER COLUMN v TYPE character varying(20) USING v::character varying(30);\n",
+            "ALTER TABLE public.t ALTER COLUMN v TYPE character varying(20) USING c::character varying(20);\n",
+        ] {
+            XCTAssertEqual(try lint(rewrite, after: base).map(\.rule), [LintRules.rewritingTypeChange.id], rewrite)
+        }
+    }
+
+    func testStatementTimeoutZeroIsAllowedOnlyBeforeLongOnlineSteps() throws {
+        let index = "CREATE INDEX t_v ON public.t (v);\nALTER TABLE public.t ADD CONSTRAINT t_c CHECK (id > 0) NOT VALID;\n"
+        let noTransaction = "-- pgmigrate: no-transaction\n"
+        // Allowed: only CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VALIDATE after it.
+        for good in [
+            noTransaction + "SET statement_timeout = 0;\nCREATE INDEX CONCURRENTLY t_n ON public.t (n);\nDROP INDEX CONCURRENTLY public.t_v;\nREINDEX INDEX CONCURRENTLY public.t_pkey;\n",
+            noTransaction + "SET statement_timeout = 0;\nCREATE INDEX CONCURRENTLY t_n_new ON public.t (n);\nALTER INDEX public.t_n_new RENAME TO t_n;\nCOMMENT ON INDEX public.t_n IS 'n';\n",
+            "SET statement_timeout = 0;\nALTER TABLE public.t VALIDATE CONSTRAINT t_c;\n",
+        ] {
+            XCTAssertEqual(try lint(good, after: base + index).map(\.compilerStyle), [], good)
+        }
+        // Refused: lock_timeout, a statement that is not a long online step after it, RESET, set_config.
+        for bad in [
+            noTransaction + "SET lock_timeout = 0;\nCREATE INDEX CONCURRENTLY t_n ON public.t (n);\n",
+            "SET statement_timeout = 0;\nALTER TABLE public.t VALIDATE CONSTRAINT t_c;\nALTER TABLE public.t ALTER COLUMN v SET NOT NULL;\n",
+            "SET statement_timeout = 0;\nALTER TABLE public.t VALIDATE CONSTRAINT t_c;\nCOMMENT ON TABLE public.t IS 'x';\n",
+            "SET statement_timeout = 0;\nUPDATE public.t SET v = 'x' WHERE id = 1;\n",
+            noTransaction + "RESET statement_timeout;\nCREATE INDEX CONCURRENTLY t_n ON public.t (n);\n",
+            noTransaction + "SELECT set_config('statement_timeout', '0', false);\nCREATE INDEX CONCURRENTLY t_n ON public.t (n);\n",
+        ] {
+            let rules = try lint(bad, after: base + index).map(\.rule)
+            XCTAssertTrue(rules.contains(LintRules.timeoutOverride.id), "\(bad)\n\(rules)")
+        }
+    }
+
     func testMigrationFilesAcceptLintDirectivesAndStillRefuseUnknownOnes() throws {
         let text = "-- pgmigrate: lint-ignore-file rename\n-- pgmigrate: lint-ignore drop-table, truncate -- reason\nDROP TABLE x;\n"
         let file = try MigrationFile(fileName: "0002_x.sql", contents: Array(text.utf8))

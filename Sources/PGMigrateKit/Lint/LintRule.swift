@@ -113,7 +113,7 @@ public enum LintRules {
         "an earlier statement of this transaction took an ACCESS EXCLUSIVE lock, held until commit: every read and write of that table waits while this one waits for its own locks or does long work")
     public static let timeoutOverride = LintRule(
         "timeout-override", .warning, [],
-        "this setting undoes the lock_timeout/statement_timeout pgmigrate sets, so a blocked statement can queue every client of the table behind it")
+        "this setting undoes the lock_timeout/statement_timeout pgmigrate sets, so a blocked statement can queue every client of the table behind it; allowed: `SET statement_timeout = 0` when every later statement of the file is a long online step (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VALIDATE CONSTRAINT), which lock_timeout still guards and a statement_timeout would only kill half way")
     public static let unboundedDMLWithDDL = LintRule(
         "unbounded-dml-with-ddl", .warning, [.fullScan],
         "an UPDATE or DELETE without WHERE in a transaction that also changes the schema touches every row while the DDL's locks are held; backfill in batches, in a file of its own")

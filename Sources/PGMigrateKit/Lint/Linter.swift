@@ -106,6 +106,14 @@ public struct Linter: Sendable {
         let tokens = parsed.statements.map { LintLexer.tokens($0.text) }
         let shapes = tokens.map { ShapeReader.shape(of: $0) }
         state.hasDDL = shapes.contains { $0.isDDL }
+        // After statement i, only long online steps (or brief ones that release their lock at once)?
+        var onlineAfter = [Bool](repeating: true, count: shapes.count)
+        var online = true
+        for index in shapes.indices.reversed() {
+            onlineAfter[index] = online
+            online = online && shapes[index].isLongOnlineStep(transactional: parsed.transactional)
+        }
+        state.onlyLongOnlineStepsAfter = onlineAfter
         for (index, statement) in parsed.statements.enumerated() {
             check(shapes[index], statement: statement, index: index, tokens: tokens[index], state: &state, file: &file)
         }
@@ -121,6 +129,8 @@ public struct Linter: Sendable {
         /// Pre-existing objects this transaction holds ACCESS EXCLUSIVE on.
         var exclusive: [LintName] = []
         var addedLabels: [String: LintName] = [:]
+        /// Per statement: whether every statement after it is a long online step.
+        var onlyLongOnlineStepsAfter: [Bool] = []
 
         init(transactional: Bool) { self.transactional = transactional }
         func existed(_ table: LintName) -> Bool { !createdTables.contains(table) }
@@ -239,9 +249,10 @@ public struct Linter: Sendable {
                 if state.transactional { state.exclusive.append(name) }
             }
         case .setting(let name, let value, _):
-            checkTimeout(name: name, value: value, report: report)
+            let online = index < state.onlyLongOnlineStepsAfter.count && state.onlyLongOnlineStepsAfter[index]
+            checkTimeout(name: name, value: value, beforeOnlyLongOnlineSteps: online, report: report)
         case .setConfig(let name, let value):
-            checkTimeout(name: name, value: value, report: report)
+            checkTimeout(name: name, value: value, beforeOnlyLongOnlineSteps: false, report: report)
         case .resetSetting(let name):
             if ["lock_timeout", "statement_timeout", "all"].contains(name) {
                 report(LintRules.timeoutOverride, "RESET \(name.uppercased() == "ALL" ? "ALL" : name) undoes the timeouts pgmigrate sets for each migration")
@@ -351,11 +362,19 @@ public struct Linter: Sendable {
         if exclusive, existed, state.transactional, !state.exclusive.contains(table) { state.exclusive.append(table) }
     }
 
-    private func checkTimeout(name: String, value: String?, report: (LintRule, String, Int?) -> Void) {
+    /// A `SET statement_timeout = 0` is allowed when every statement after it
+    /// in the file is a long online step (`isLongOnlineStep`): lock_timeout
+    /// still bounds each one's wait for its lock, and a statement_timeout
+    /// would only kill an index build or validation half way, forever.
+    /// `lock_timeout = 0` never is.
+    private func checkTimeout(name: String, value: String?, beforeOnlyLongOnlineSteps: Bool, report: (LintRule, String, Int?) -> Void) {
         guard name == "lock_timeout" || name == "statement_timeout" else { return }
         let v = (value ?? "").lowercased().trimmingWhitespace()
         let zero = v == "default" || v.isEmpty || v.allSatisfy({ $0 == "0" || $0 == "." })
             || ["0ms", "0s", "0min", "0 ms", "0 s"].contains(v)
+        if zero, name == "statement_timeout", beforeOnlyLongOnlineSteps {
+            return
+        }
         if zero {
             report(LintRules.timeoutOverride, "\(name) = \(value ?? "DEFAULT") turns off the \(name) pgmigrate sets for each migration", nil)
         }
@@ -401,6 +420,28 @@ public struct Linter: Sendable {
 }
 
 extension StatementShape {
+    /// A step that may run long without blocking reads or writes, so it
+    /// needs no statement_timeout: CREATE/DROP INDEX CONCURRENTLY, REINDEX
+    /// CONCURRENTLY, ALTER TABLE … VALIDATE CONSTRAINT. In a no-transaction
+    /// file, where each statement releases its locks when it ends, also a
+    /// COMMENT and ALTER INDEX … RENAME (brief, and their wait is bounded by
+    /// lock_timeout).
+    func isLongOnlineStep(transactional: Bool) -> Bool {
+        switch self {
+        case .createIndex(_, _, let concurrently), .dropIndex(_, let concurrently), .reindex(_, _, let concurrently):
+            return concurrently
+        case .alterTable(_, let actions):
+            return !actions.isEmpty && actions.allSatisfy { _, action in
+                if case .validateConstraint = action { return true }
+                return false
+            }
+        case .comment, .alterIndex(_, rename: true):
+            return !transactional
+        default:
+            return false
+        }
+    }
+
     var isDDL: Bool {
         switch self {
         case .createTable, .createIndex, .dropIndex, .reindex, .alterTable, .alterIndex, .createType, .alterTypeAddValue,

@@ -630,7 +630,17 @@ struct ShapeReader {
             if r.word("set", "not", "null") { return .setNotNull(column: column) }
             if r.word("type") || r.word("set", "data", "type") {
                 let rest = tokens[r.i...]
-                return .alterType(column: column, type: LintColumnType(rest), hasUsing: rest.contains { $0.depth == 0 && $0.isWord("using") })
+                let type = LintColumnType(rest)
+                var hasUsing = false
+                if let using = rest.firstIndex(where: { $0.depth == 0 && $0.isWord("using") }) {
+                    // `TYPE T USING col::T` (the same tokens) is what no USING does.
+                    let target = tokens[r.i..<using].map(\.text)
+                    let expression = tokens[(using + 1)...]
+                    let sameCast = expression.count > 2 && expression.first?.isIdentifier == true && expression.first?.text == column
+                        && expression.dropFirst().first?.isSymbol("::") == true && Array(expression.dropFirst(2).map(\.text)) == target
+                    hasUsing = !sameCast
+                }
+                return .alterType(column: column, type: type, hasUsing: hasUsing)
             }
             if r.word("set", "statistics") || r.word("set") && r.current?.isSymbol("(") == true || r.word("reset") {
                 return .other(weakLock: true, rewrites: false)

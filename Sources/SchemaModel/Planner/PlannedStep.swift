@@ -11,8 +11,11 @@ public struct PlannedStep: Hashable, Sendable {
         case main
         /// A `-- pgmigrate: no-transaction` file: indexes built and dropped CONCURRENTLY.
         case concurrent
-        /// A later transaction: VALIDATE CONSTRAINT, SET NOT NULL, UNIQUE USING INDEX.
+        /// A later transaction: VALIDATE CONSTRAINT only (SHARE UPDATE EXCLUSIVE: writers go on).
         case validate
+        /// Brief ACCESS EXCLUSIVE steps that use what the files before prepared:
+        /// SET NOT NULL over a validated check, ADD CONSTRAINT … USING INDEX.
+        case finish
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -23,6 +26,7 @@ public struct PlannedStep: Hashable, Sendable {
             case .main: return ""
             case .concurrent: return "_indexes"
             case .validate: return "_validate"
+            case .finish: return "_finish"
             }
         }
 
@@ -85,17 +89,130 @@ public struct SchemaPlan: Hashable, Sendable {
     public var isEmpty: Bool { steps.isEmpty }
     public var hazards: Set<Hazard> { Set(steps.flatMap(\.hazards)) }
 
-    /// One file per phase present, numbered from `firstVersion`.
-    public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
-        var out: [GeneratedMigration] = []
-        var version = firstVersion
+    /// The steps of each file, in file order: one group per phase present; a
+    /// transactional phase that locks more than one table that existed before
+    /// becomes one group per such table (see `transactions`), with its name.
+    public func fileGroups() -> [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] {
+        var out: [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] = []
+        let created = createdTables
         for phase in PlannedStep.Phase.allCases {
             let steps = self.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
-            out.append(GeneratedMigration(version: version, name: name + phase.suffix, contents: render(steps, phase: phase)))
-            version += 1
+            let groups = phase.isTransactional ? Self.transactions(steps, created: created) : [(steps, nil)]
+            for (steps, table) in groups { out.append((phase, steps, groups.count > 1 ? table : nil)) }
         }
         return out
+    }
+
+    /// One file per group of `fileGroups()`, numbered from `firstVersion`:
+    /// `name` plus the phase's suffix, plus the table when a phase is split.
+    public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
+        var out: [GeneratedMigration] = []
+        var used = Set<String>()
+        for (offset, group) in fileGroups().enumerated() {
+            var fileName = name + group.phase.suffix
+            if let table = group.table { fileName += "_" + Self.fileNamePart(table) }
+            var unique = fileName
+            var n = 2
+            while !used.insert(unique).inserted {
+                unique = "\(fileName)_\(n)"
+                n += 1
+            }
+            out.append(GeneratedMigration(version: firstVersion + offset, name: unique, contents: render(group.steps, phase: group.phase)))
+        }
+        return out
+    }
+
+    /// Tables this plan creates (`CREATE TABLE`), by the statement's object.
+    var createdTables: Set<String> {
+        Set(steps.flatMap(\.statements).filter { $0.sql.hasPrefix("CREATE TABLE") }.compactMap { Self.lockedTable($0) })
+    }
+
+    /// The table a statement locks, from its object (`table x`, `rowsecurity
+    /// x`, `trigger t on x`, `policy p on x`); nil for other objects.
+    static func lockedTable(_ statement: Statement) -> String? {
+        let object = statement.object
+        for prefix in ["table ", "rowsecurity "] where object.hasPrefix(prefix) { return String(object.dropFirst(prefix.count)) }
+        for prefix in ["trigger ", "policy "] where object.hasPrefix(prefix) {
+            // `trigger t on x`: the table follows the last ` on ` (names are quoted when they hold a space).
+            let parts = object.split(separator: " ", omittingEmptySubsequences: false)
+            if let on = parts.lastIndex(of: "on"), on > parts.startIndex { return parts[(on + 1)...].joined(separator: " ") }
+        }
+        return nil
+    }
+
+    /// Splits one transactional phase so that no transaction locks a table
+    /// that existed before while it holds ACCESS EXCLUSIVE on another (every
+    /// query on the first would queue behind the wait), nor does long work
+    /// (VALIDATE) while it holds one. Plan order is kept, so dependencies
+    /// still hold; steps on objects this plan creates stay where they are.
+    /// The one exception, to avoid a file per step: a step on one existing
+    /// table joins that table's earlier group when everything between is on
+    /// single other existing tables, none names the other's table, and the
+    /// step drops nothing (a drop may be what an in-between step must
+    /// precede). Each group comes with the first existing table it locks.
+    static func transactions(_ steps: [PlannedStep], created: Set<String>) -> [([PlannedStep], String?)] {
+        struct Group {
+            var steps: [PlannedStep] = []
+            var name: String?
+            var held = Set<String>()
+            /// Per step: the existing tables it locks.
+            var touched: [[String]] = []
+        }
+        func bare(_ table: String) -> String { String(table.split(separator: ".").last ?? Substring(table)) }
+        func mentions(_ step: PlannedStep, _ table: String) -> Bool {
+            step.statements.contains { $0.sql.contains(bare(table)) }
+        }
+        var groups: [Group] = [Group()]
+        for step in steps {
+            var touched: [String] = []
+            var exclusive: [String] = []
+            for statement in step.statements {
+                for table in [lockedTable(statement)].compactMap({ $0 }) + statement.references where !created.contains(table) {
+                    if !touched.contains(table) { touched.append(table) }
+                    // Held until commit: ACCESS EXCLUSIVE, or a foreign key's SHARE ROW EXCLUSIVE (it
+                    // blocks writes too); not VALIDATE's SHARE UPDATE EXCLUSIVE.
+                    if !statement.sql.contains(" VALIDATE CONSTRAINT ") { exclusive.append(table) }
+                }
+            }
+            let last = groups.count - 1
+            let conflicts = !groups[last].held.isEmpty && (touched.contains { !groups[last].held.contains($0) } || step.isLong)
+            guard conflicts else {
+                groups[last].steps.append(step)
+                groups[last].touched.append(touched)
+                if groups[last].name == nil { groups[last].name = exclusive.first { $0 == step.statements.first.flatMap(lockedTable) } ?? exclusive.first }
+                groups[last].held.formUnion(exclusive)
+                continue
+            }
+            // Back into the earlier group of the same table, when nothing in between can depend on the order.
+            if touched.count == 1, let table = touched.first, !step.isLong, !step.summary.hasPrefix("drop "),
+               let target = groups.lastIndex(where: { $0.held == [table] }) {
+                let between = groups[(target + 1)...].flatMap { group in zip(group.steps, group.touched).map { ($0, $1) } }
+                let independent = between.allSatisfy { other, tables in
+                    tables.count == 1 && tables[0] != table && !mentions(other, table) && !mentions(step, tables[0])
+                }
+                if independent {
+                    groups[target].steps.append(step)
+                    groups[target].touched.append(touched)
+                    continue
+                }
+            }
+            groups.append(Group(steps: [step], name: exclusive.first { $0 == step.statements.first.flatMap(lockedTable) } ?? exclusive.first, held: Set(exclusive), touched: [touched]))
+        }
+        return groups.filter { !$0.steps.isEmpty }.map { ($0.steps, $0.name) }
+    }
+
+    /// A table name as part of a file name: lower-case letters, digits and `_`.
+    static func fileNamePart(_ table: String) -> String {
+        let bare = table.hasPrefix("public.") ? String(table.dropFirst("public.".count)) : table
+        var out = ""
+        for character in bare.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber { out.append(character) } else if !out.hasSuffix("_") { out.append("_") }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        while out.hasPrefix("_") { out.removeFirst() }
+        out = String(out.prefix(40))
+        return out.isEmpty ? "table" : out
     }
 
     func render(_ steps: [PlannedStep], phase: PlannedStep.Phase) -> String {
@@ -112,6 +229,8 @@ public struct SchemaPlan: Hashable, Sendable {
             text += "-- A build that fails leaves an INVALID index; `pgmigrate migrate` rebuilds it when re-run.\n"
         case .validate:
             text += "-- A later transaction: validation scans without blocking writers (SHARE UPDATE EXCLUSIVE).\n"
+        case .finish:
+            text += "-- A later transaction: brief ACCESS EXCLUSIVE steps that use what the files before prepared, no scans.\n"
         }
         text += "-- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),\n"
         text += "-- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.\n"

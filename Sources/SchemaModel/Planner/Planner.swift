@@ -6,8 +6,10 @@
 /// (before the columns they use), constraints, columns, tables, functions,
 /// types; creates of types, tables, columns; column alters; functions;
 /// constraints NOT VALID; row security, policies, triggers, grants, comments.
-/// Then, in their own files: indexes CONCURRENTLY, and VALIDATE / SET NOT
-/// NULL / UNIQUE USING INDEX in a later transaction.
+/// Then, in their own files: indexes CONCURRENTLY, VALIDATE in a later
+/// transaction, and SET NOT NULL / UNIQUE USING INDEX in one after that.
+/// A transaction that would lock a second table that existed before while
+/// it holds ACCESS EXCLUSIVE on one is split: one file per such table.
 public struct Planner: Sendable {
     public let model: Catalog
     public let allowedHazards: Set<Hazard>
@@ -302,15 +304,19 @@ public struct Planner: Sendable {
                 [renderer.addConstraint(.check(CheckConstraint(name: check, columns: [column], SQLExpression(expression))), to: table, notValid: true)],
                 hazards: [.accessExclusiveLock], note: "brief lock; new and updated rows are checked from now on"),
             PlannedStep(
-                .validate, order: 20, "NOT NULL on \(table).\(column), part 2: validate, SET NOT NULL (no scan), drop the check",
+                .validate, order: 20, "NOT NULL on \(table).\(column), part 2: validate the check",
+                [renderer.validateConstraint(check, on: table)],
+                hazards: [.fullScan, .mayFailOnExistingData],
+                note: "scans under SHARE UPDATE EXCLUSIVE: reads and writes go on",
+                long: true),
+            PlannedStep(
+                .finish, order: 20, "NOT NULL on \(table).\(column), part 3: SET NOT NULL (no scan), drop the check",
                 [
-                    renderer.validateConstraint(check, on: table),
                     renderer.alterColumnNullability(column, on: table, nullable: false),
                     renderer.dropConstraint(check, from: table),
                 ],
-                hazards: [.fullScan, .mayFailOnExistingData, .accessExclusiveLock],
-                note: "VALIDATE scans under SHARE UPDATE EXCLUSIVE (writers go on); SET NOT NULL then takes a brief ACCESS EXCLUSIVE lock and skips its scan",
-                long: true),
+                hazards: [.accessExclusiveLock],
+                note: "brief ACCESS EXCLUSIVE lock on \(table): SET NOT NULL uses the validated check instead of scanning"),
         ]
     }
 
@@ -359,7 +365,7 @@ public struct Planner: Sendable {
                 renderer.createIndex(index, on: table, concurrently: true), hazards: [.indexBuild, .mayFailOnExistingData],
                 note: "CREATE INDEX CONCURRENTLY: reads and writes go on", long: true),
             PlannedStep(
-                .validate, order: 30, "constraint \(table).\(constraint.name) adopts its index",
+                .finish, order: 30, "constraint \(table).\(constraint.name) adopts its index",
                 [renderer.addConstraintUsingIndex(constraint, to: table)] + comment, hazards: hazards,
                 note: "brief ACCESS EXCLUSIVE lock on \(table); no index build"),
         ]

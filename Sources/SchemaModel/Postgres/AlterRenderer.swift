@@ -105,7 +105,9 @@ extension PostgresRenderer {
     public func addConstraint(_ constraint: TableConstraint, to table: QualifiedName, notValid: Bool = false) -> Statement {
         var action = "ADD CONSTRAINT \(quoteIdentifierIfNeeded(constraint.name)) \(constraintClause(constraint))"
         if notValid { action += " NOT VALID" }
-        return Statement("table \(table)", alterTable(table, action))
+        var statement = Statement("table \(table)", alterTable(table, action))
+        if case .foreignKey(let fk) = constraint, fk.referencedTable != table { statement.references = [fk.referencedTable.description] }
+        return statement
     }
 
     /// `ADD CONSTRAINT … UNIQUE / PRIMARY KEY USING INDEX`: adopts an index built concurrently.

@@ -102,7 +102,9 @@ public struct PostgresRenderer: Sendable {
         if let partitioning = table.partitioning, !table.isExternal {
             sql += " PARTITION BY RANGE (\(quoteIdentifierIfNeeded(partitioning.column)))"
         }
-        return Statement("table \(table.name)", sql)
+        var statement = Statement("table \(table.name)", sql)
+        statement.references = table.foreignKeys.map(\.referencedTable.description).filter { $0 != table.name.description }
+        return statement
     }
 
     /// The default partition of a partitioned table: no grants, no policies

@@ -6,6 +6,9 @@ public struct Statement: Hashable, Sendable {
     /// False for statements that cannot run inside a transaction block
     /// (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE … ADD VALUE` before PG 12, …).
     public var isTransactional: Bool
+    /// Other tables the statement locks (a foreign key's referenced table:
+    /// SHARE ROW EXCLUSIVE), as `schema.name`.
+    public var references: [String] = []
 
     public init(_ object: String, _ sql: String, transactional: Bool = true) {
         self.object = object
