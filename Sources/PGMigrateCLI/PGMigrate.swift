@@ -37,11 +37,52 @@ public struct PGMigrate: ParsableCommand {
         return try? type.parse(Array(arguments.dropFirst()))
     }
 
+    /// `migrate` (or `up`) as cron, CI and deploy scripts call it: with at
+    /// most `--dir`, `--database-url` and `--json`, each at most once, with
+    /// values that are not empty and do not start with `-`. Read without
+    /// ArgumentParser, whose reflection over the command's options costs
+    /// about as much CPU as the rest of a `migrate` with nothing to do; the
+    /// values are the ones the parsed command would get, and everything else
+    /// (other options, `--help`, usage errors) is nil and parsed as before.
+    static func quickMigrate(_ arguments: [String]) -> (directory: String, databaseURL: String?, json: Bool)? {
+        guard let name = arguments.first, name == "migrate" || name == "up" else { return nil }
+        var values: [String: String] = [:]
+        var json = false
+        var rest = arguments.dropFirst()
+        while let argument = rest.popFirst() {
+            if argument == "--json" {
+                guard !json else { return nil }
+                json = true
+                continue
+            }
+            let option: String
+            let value: String
+            if let equals = argument.firstIndex(of: "=") {
+                option = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard let next = rest.popFirst() else { return nil }
+                option = argument
+                value = next
+            }
+            guard option == "--dir" || option == "--database-url", values[option] == nil,
+                !value.isEmpty, !value.hasPrefix("-")
+            else { return nil }
+            values[option] = value
+        }
+        return (values["--dir"] ?? "sql", values["--database-url"], json)
+    }
+
     /// Runs the command over `provider`'s model; every error becomes one
     /// line on stderr and an exit code.
     public static func main(provider: any SchemaProvider) {
         ModelRegistry.set(provider)
         do {
+            if let quick = quickMigrate(Array(CommandLine.arguments.dropFirst())) {
+                let settings = ConnectionSettings.resolve(flag: quick.databaseURL, environment: ProcessInfo.processInfo.environment)
+                let migrator = Migrator(settings: settings, directory: URL(fileURLWithPath: quick.directory), options: MigratorOptions())
+                return try Migrate.run(migrator, target: nil, json: quick.json)
+            }
             var command = try directParse() ?? parseAsRoot()
             try command.run()
         } catch let error as PGMigrateError {

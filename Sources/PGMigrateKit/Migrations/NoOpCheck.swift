@@ -116,15 +116,23 @@ extension Migrator {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: max(4096, Int(info.st_size) + 1))
+        // The whole file in one read, straight into an array one byte longer
+        // than the file: a shorter answer is the end of the file (the usual
+        // case, one call); a file that changed meanwhile is read on in chunks.
+        let size = max(0, Int(info.st_size))
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            let got = read(fd, buffer.baseAddress, size + 1)
+            if got < 0 { failed = true } else { count = got }
+        }
+        guard !failed else { return nil }
+        if bytes.count == size { return bytes }
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 { return nil }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-            // The whole file in one read (the usual case): no second call.
-            if bytes.count == Int(info.st_size), count < chunk.count { return bytes }
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 { return nil }
+            if got == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<got])
         }
     }
 }
