@@ -46,7 +46,8 @@ public struct PGMigrate: ParsableCommand {
     /// (other options, `--help`, usage errors) is nil and parsed as before.
     static func quickMigrate(_ arguments: [String]) -> (directory: String, databaseURL: String?, json: Bool)? {
         guard let name = arguments.first, name == "migrate" || name == "up" else { return nil }
-        var values: [String: String] = [:]
+        var directory: String?
+        var databaseURL: String?
         var json = false
         var rest = arguments.dropFirst()
         while let argument = rest.popFirst() {
@@ -55,22 +56,26 @@ public struct PGMigrate: ParsableCommand {
                 json = true
                 continue
             }
-            let option: String
+            let option: Substring
             let value: String
             if let equals = argument.firstIndex(of: "=") {
-                option = String(argument[..<equals])
+                option = argument[..<equals]
                 value = String(argument[argument.index(after: equals)...])
             } else {
                 guard let next = rest.popFirst() else { return nil }
-                option = argument
+                option = argument[...]
                 value = next
             }
-            guard option == "--dir" || option == "--database-url", values[option] == nil,
-                !value.isEmpty, !value.hasPrefix("-")
-            else { return nil }
-            values[option] = value
+            guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            if option == "--dir", directory == nil {
+                directory = value
+            } else if option == "--database-url", databaseURL == nil {
+                databaseURL = value
+            } else {
+                return nil
+            }
         }
-        return (values["--dir"] ?? "sql", values["--database-url"], json)
+        return (directory ?? "sql", databaseURL, json)
     }
 
     /// Runs the command over `provider`'s model; every error becomes one
@@ -79,7 +84,8 @@ public struct PGMigrate: ParsableCommand {
         ModelRegistry.set(provider)
         do {
             if let quick = quickMigrate(Array(CommandLine.arguments.dropFirst())) {
-                let settings = ConnectionSettings.resolve(flag: quick.databaseURL, environment: ProcessInfo.processInfo.environment)
+                let settings = ConnectionSettings.resolve(
+                    flag: quick.databaseURL, databaseURL: getenv("DATABASE_URL").map { String(cString: $0) })
                 let migrator = Migrator(settings: settings, directory: URL(fileURLWithPath: quick.directory), options: MigratorOptions())
                 return try Migrate.run(migrator, target: nil, json: quick.json)
             }
