@@ -19,7 +19,12 @@ struct Migrate: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
-        let report = try migration.migrator(connection).migrate(target: target, progress: Terminal.event)
+        try Self.run(migration.migrator(connection), target: target, json: json)
+    }
+
+    /// Applies and prints: the parsed command and `PGMigrate.quickMigrate` alike.
+    static func run(_ migrator: Migrator, target: Int64?, json: Bool) throws {
+        let report = try migrator.migrate(target: target, progress: Terminal.event)
         if json {
             try Terminal.json(report)
         } else if report.applied.isEmpty {

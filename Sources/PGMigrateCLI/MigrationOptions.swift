@@ -3,22 +3,23 @@ import Foundation
 import PGMigrateKit
 
 /// Options every migration command takes: where the files are and how long
-/// to wait for locks.
+/// to wait for locks. The defaults are `MigratorOptions`' own, so a command
+/// given none of these options (`PGMigrate.quickMigrate`) runs the same.
 struct MigrationOptions: ParsableArguments {
     @Option(name: .customLong("dir"), help: ArgumentHelp("Directory of NNNN_name.sql migration files.", valueName: "path"))
     var directory = "sql"
 
     @Option(help: ArgumentHelp("Seconds to wait for another migrator's lock before giving up (exit 5).", valueName: "seconds"))
-    var lockWait: Double = 60
+    var lockWait: Double = MigratorOptions().lockWait
 
     @Option(help: ArgumentHelp("lock_timeout for each migration statement, in seconds.", valueName: "seconds"))
-    var lockTimeout: Double = 5
+    var lockTimeout: Double = MigratorOptions().lockTimeout
 
     @Option(help: ArgumentHelp("Retries (with doubling backoff from 1s) of a migration that hit lock_timeout.", valueName: "n"))
-    var lockRetries: Int = 3
+    var lockRetries: Int = MigratorOptions().lockRetries
 
     @Option(help: ArgumentHelp("statement_timeout for migration statements in seconds; 0 means none.", valueName: "seconds"))
-    var statementTimeout: Double = 0
+    var statementTimeout: Double = MigratorOptions().statementTimeout
 
     @Flag(help: "Warn instead of refusing when an applied migration's file is missing.")
     var allowMissing = false

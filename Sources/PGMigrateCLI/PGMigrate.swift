@@ -37,11 +37,58 @@ public struct PGMigrate: ParsableCommand {
         return try? type.parse(Array(arguments.dropFirst()))
     }
 
+    /// `migrate` (or `up`) as cron, CI and deploy scripts call it: with at
+    /// most `--dir`, `--database-url` and `--json`, each at most once, with
+    /// values that are not empty and do not start with `-`. Read without
+    /// ArgumentParser, whose reflection over the command's options costs
+    /// about as much CPU as the rest of a `migrate` with nothing to do; the
+    /// values are the ones the parsed command would get, and everything else
+    /// (other options, `--help`, usage errors) is nil and parsed as before.
+    static func quickMigrate(_ arguments: [String]) -> (directory: String, databaseURL: String?, json: Bool)? {
+        guard let name = arguments.first, name == "migrate" || name == "up" else { return nil }
+        var directory: String?
+        var databaseURL: String?
+        var json = false
+        var rest = arguments.dropFirst()
+        while let argument = rest.popFirst() {
+            if argument == "--json" {
+                guard !json else { return nil }
+                json = true
+                continue
+            }
+            let option: Substring
+            let value: String
+            if let equals = argument.firstIndex(of: "=") {
+                option = argument[..<equals]
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard let next = rest.popFirst() else { return nil }
+                option = argument[...]
+                value = next
+            }
+            guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            if option == "--dir", directory == nil {
+                directory = value
+            } else if option == "--database-url", databaseURL == nil {
+                databaseURL = value
+            } else {
+                return nil
+            }
+        }
+        return (directory ?? "sql", databaseURL, json)
+    }
+
     /// Runs the command over `provider`'s model; every error becomes one
     /// line on stderr and an exit code.
     public static func main(provider: any SchemaProvider) {
         ModelRegistry.set(provider)
         do {
+            if let quick = quickMigrate(Array(CommandLine.arguments.dropFirst())) {
+                let settings = ConnectionSettings.resolve(
+                    flag: quick.databaseURL, databaseURL: getenv("DATABASE_URL").map { String(cString: $0) })
+                let migrator = Migrator(settings: settings, directory: URL(fileURLWithPath: quick.directory), options: MigratorOptions())
+                return try Migrate.run(migrator, target: nil, json: quick.json)
+            }
             var command = try directParse() ?? parseAsRoot()
             try command.run()
         } catch let error as PGMigrateError {

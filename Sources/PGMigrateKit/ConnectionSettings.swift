@@ -29,8 +29,14 @@ public struct ConnectionSettings: Sendable, Hashable {
     }
 
     public static func resolve(flag: String?, environment: [String: String]) -> ConnectionSettings {
+        resolve(flag: flag, databaseURL: environment["DATABASE_URL"])
+    }
+
+    /// `resolve(flag:environment:)` given the one variable it reads,
+    /// `DATABASE_URL` (nil when unset).
+    public static func resolve(flag: String?, databaseURL: String?) -> ConnectionSettings {
         if let flag, !flag.isEmpty { return ConnectionSettings(conninfo: flag, source: .flag) }
-        if let url = environment["DATABASE_URL"], !url.isEmpty {
+        if let url = databaseURL, !url.isEmpty {
             return ConnectionSettings(conninfo: url, source: .environment)
         }
         return ConnectionSettings(conninfo: nil, source: .libpq)

@@ -30,6 +30,12 @@ public enum MigrationFileName {
     }
 
     public static func parse(_ fileName: String) -> Parsed {
+        // An ASCII name (every real one) is read byte by byte: the same
+        // rule, several times cheaper than the Character-based reading
+        // below, which is kept for the rest.
+        if let parsed = fileName.utf8.withContiguousStorageIfAvailable(parseASCII), let parsed {
+            return parsed
+        }
         guard fileName.hasSuffix(fileExtension), !fileName.hasPrefix(".") else { return .notMigration }
         let stem = fileName.dropLast(fileExtension.count)
         let digits = stem.prefix(while: { $0.isASCII && $0.isNumber })
@@ -39,6 +45,31 @@ public enum MigrationFileName {
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(isNameScalar) else { return .malformed(problem: expected) }
         guard let version = Int64(digits) else { return .malformed(problem: "version \(digits) is too large") }
         return .migration(version: version, name: String(name))
+    }
+
+    /// `parse` for an all-ASCII name; nil for any other byte.
+    private static func parseASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Parsed? {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        let suffix = fileExtension.utf8
+        guard bytes.count >= suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix), bytes.first != UInt8(ascii: ".") else {
+            return .notMigration
+        }
+        let stem = bytes.prefix(bytes.count - suffix.count)
+        let digits = stem.prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        let rest = stem.dropFirst(digits.count)
+        guard !digits.isEmpty, rest.first == UInt8(ascii: "_") else { return .malformed(problem: expected) }
+        let name = rest.dropFirst()
+        guard !name.isEmpty, name.allSatisfy({ isNameScalar(Unicode.Scalar($0)) }) else { return .malformed(problem: expected) }
+        var version: Int64 = 0
+        for digit in digits {
+            let (times10, overflow1) = version.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else {
+                return .malformed(problem: "version \(String(decoding: UnsafeBufferPointer(rebasing: digits), as: UTF8.self)) is too large")
+            }
+            version = sum
+        }
+        return .migration(version: version, name: String(decoding: UnsafeBufferPointer(rebasing: name), as: UTF8.self))
     }
 
     private static func isNameScalar(_ c: Unicode.Scalar) -> Bool {

@@ -140,4 +140,56 @@ final class NoOpFastPathTests: XCTestCase {
             XCTAssertEqual((error as? PGMigrateError)?.status, .dataError, "\(error)")
         }
     }
+
+    /// `migrate` the way cron calls it (`--dir`, `--database-url`, `--json`
+    /// only) is read without ArgumentParser (`PGMigrate.quickMigrate`): it
+    /// must do and print exactly what the parsed command does. Adding
+    /// `--lock-wait 60` (the default) sends the same command through
+    /// ArgumentParser; each pair runs on twin databases.
+    func testQuickCommandLineDoesWhatTheParsedOneDoes() throws {
+        let quickDB = try makeDatabase()
+        let parsedDB = try makeDatabase()
+        let dir = try directory(Self.files)
+        let unreachable = "postgresql://127.0.0.1:1/none?connect_timeout=2"
+        func shown(_ result: ProcessResult) -> String {
+            // Only the per-file timings may differ.
+            let stdout = result.stdout.replacingOccurrences(of: #""executionMs" : \d+"#, with: "…", options: .regularExpression)
+            let stderr = result.stderr.replacingOccurrences(of: #"\(\d+ ms\)"#, with: "(… ms)", options: .regularExpression)
+            return "exit \(result.status)\nstdout: \(stdout)\nstderr: \(stderr)"
+        }
+        @discardableResult
+        func same(_ arguments: [String], urlFlag: Bool = false, environmentURL: String? = nil,
+                  file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
+            func run(_ db: TestDatabase, _ extra: [String]) throws -> ProcessResult {
+                let flag = urlFlag ? ["--database-url", db.url] : []
+                return try pgmigrate(arguments + flag + extra, environment: ["DATABASE_URL": environmentURL ?? db.url])
+            }
+            let quick = try run(quickDB, [])
+            let parsed = try run(parsedDB, ["--lock-wait", "60"])
+            XCTAssertEqual(shown(quick), shown(parsed), file: file, line: line)
+            return quick
+        }
+        // Applies both files, then nothing to do, in text and JSON, through `up` and `--dir=`.
+        XCTAssertEqual(try same(["migrate", "--dir", dir.path]).stdout, "applied 2 migration(s); database at version 2\n")
+        XCTAssertEqual(try same(["migrate", "--dir", dir.path]).stdout, "nothing to apply; database at version 2\n")
+        XCTAssertEqual(try same(["up", "--dir=\(dir.path)", "--json"]).status, 0)
+        // --database-url wins over DATABASE_URL.
+        XCTAssertEqual(try same(["migrate", "--dir", dir.path], urlFlag: true, environmentURL: unreachable).status, 0)
+        // A pending file is applied; an edited applied file is refused (exit 5) on both.
+        try write(dir, "0003_c.sql", "CREATE TABLE c (id int);\n")
+        XCTAssertEqual(try same(["migrate", "--json", "--dir", dir.path]).status, 0)
+        try write(dir, "0003_c.sql", "CREATE TABLE c (id bigint);\n")
+        XCTAssertEqual(try same(["migrate", "--dir", dir.path]).status, 5)
+        // Errors: a missing directory, an unreachable server.
+        XCTAssertNotEqual(try same(["migrate", "--dir", dir.path + "/missing"]).status, 0)
+        XCTAssertEqual(try same(["migrate", "--dir", dir.path], environmentURL: unreachable).status, 3)
+
+        // What the quick reading does not take still goes to ArgumentParser.
+        let missingValue = try pgmigrate(["migrate", "--dir"])
+        XCTAssertEqual(missingValue.status, 64, missingValue.stderr)
+        XCTAssertTrue(missingValue.stderr.contains("--dir"), missingValue.stderr)
+        let help = try pgmigrate(["migrate", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--lock-wait"), help.stdout)
+    }
 }

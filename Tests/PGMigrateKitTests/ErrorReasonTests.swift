@@ -59,4 +59,26 @@ final class ErrorReasonTests: XCTestCase {
             XCTAssertEqual(MigrationFileName.parse(name), .migration(version: version, name: "n"))
         }
     }
+
+    /// ASCII names are read byte by byte, others as Characters: both readings
+    /// give the same answers at every edge of the rule.
+    func testTheNamingRuleEdges() {
+        let expected = MigrationFileName.expected
+        let cases: [(String, MigrationFileName.Parsed)] = [
+            (".sql", .notMigration), ("sql", .notMigration), ("0001_a.SQL", .notMigration),
+            ("0001_a.sql.bak", .notMigration), ("0001_a.sql~", .notMigration), ("", .notMigration),
+            ("0001_.sql", .malformed(problem: expected)), ("_a.sql", .malformed(problem: expected)),
+            ("0001a.sql", .malformed(problem: expected)), ("0001_a b.sql", .malformed(problem: expected)),
+            ("0001_a\r\n.sql", .malformed(problem: expected)), ("0001-a.sql", .malformed(problem: expected)),
+            ("+1_a.sql", .malformed(problem: expected)), ("0001_a.b.sql", .malformed(problem: expected)),
+            ("00000000000000000000001_Aa-9_z.sql", .migration(version: 1, name: "Aa-9_z")),
+            ("9223372036854775807_max.sql", .migration(version: .max, name: "max")),
+            ("9223372036854775808_x.sql", .malformed(problem: "version 9223372036854775808 is too large")),
+            ("0001_é.sql", .malformed(problem: expected)), ("0002_a\u{301}.sql", .malformed(problem: expected)),
+            ("١_a.sql", .malformed(problem: expected)), ("0001_a.sq\u{301}l", .notMigration),
+        ]
+        for (name, parsed) in cases {
+            XCTAssertEqual(MigrationFileName.parse(name), parsed, name)
+        }
+    }
 }

@@ -68,7 +68,8 @@ public struct MigrationFile: Sendable, Hashable {
 
     /// Lowercase hex SHA-256 of the contents after line-ending normalisation.
     public static func checksum(of bytes: [UInt8]) -> String {
-        SHA256.hex(normaliseLineEndings(bytes))
+        // Most files have no CR: hash them without copying.
+        SHA256.hex(bytes.contains(13) ? normaliseLineEndings(bytes) : bytes)
     }
 
     /// Parses a migration from its name and raw contents.

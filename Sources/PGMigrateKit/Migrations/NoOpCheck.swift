@@ -31,25 +31,38 @@ extension Migrator {
     /// An applied file is not parsed again: its checksum equals the one
     /// recorded when it was parsed and applied.
     public func noOpDecision(target: Int64? = nil) throws -> NoOpDecision {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        } catch {
-            return .slowPath(reason: "cannot list the directory")
-        }
-        var files: [Int64: (name: String, checksum: String)] = [:]
-        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { return .slowPath(reason: "cannot open the directory") }
-        defer { close(directoryFD) }
-        for fileName in names {
+        // The directory with plain POSIX calls, the files in an array sorted
+        // by version (no hashing: the first Dictionary of a new type costs a
+        // runtime conformance lookup, more than a sort of 500 versions).
+        guard let stream = opendir(directory.path) else { return .slowPath(reason: "cannot open the directory") }
+        defer { closedir(stream) }
+        let directoryFD = dirfd(stream)
+        var files: [(version: Int64, name: String, checksum: String)] = []
+        while let entry = readdir(stream) {
+            let fileName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if fileName == "." || fileName == ".." { continue }
             let parsed: (version: Int64, name: String)?
             do { parsed = try MigrationFile.parseFileName(fileName) } catch { return .slowPath(reason: "malformed file name \(fileName)") }
             guard let (version, name) = parsed else { continue }
-            guard files[version] == nil else { return .slowPath(reason: "duplicate version \(version)") }
+            // Only valid names get here (ASCII), so fileName is the name on disk.
             guard let bytes = Self.readFile(fileName, in: directoryFD) else { return .slowPath(reason: "cannot read \(fileName)") }
-            files[version] = (name, MigrationFile.checksum(of: bytes))
+            files.append((version, name, MigrationFile.checksum(of: bytes)))
         }
-        if let target, files[target] == nil { return .slowPath(reason: "--target is not a file's version") }
+        files.sort { $0.version < $1.version }
+        for (previous, next) in zip(files, files.dropFirst()) where previous.version == next.version {
+            return .slowPath(reason: "duplicate version \(next.version)")
+        }
+        /// The file of `version`, by binary search.
+        func file(_ version: Int64) -> (version: Int64, name: String, checksum: String)? {
+            var low = 0
+            var high = files.count
+            while low < high {
+                let middle = (low + high) / 2
+                if files[middle].version < version { low = middle + 1 } else { high = middle }
+            }
+            return low < files.count && files[low].version == version ? files[low] : nil
+        }
+        if let target, file(target) == nil { return .slowPath(reason: "--target is not a file's version") }
         guard !files.isEmpty else { return .slowPath(reason: "no migration files") }
 
         let connection = try settings.connect()
@@ -72,7 +85,7 @@ extension Migrator {
             // No ledger yet (42P01) or anything else: the slow path says what.
             return .slowPath(reason: "no ledger yet or cannot read it")
         }
-        var remaining = files
+        var matched = 0
         var newest: Int64?
         var anyInvalid = false
         for row in rows {
@@ -87,16 +100,17 @@ extension Migrator {
             guard state == LedgerEntry.State.applied.rawValue || state == LedgerEntry.State.baselined.rawValue else {
                 return .slowPath(reason: "ledger has a \(state) migration")
             }
-            guard let file = remaining.removeValue(forKey: version) else {
+            guard let file = file(version) else {
                 return .slowPath(reason: "applied migration \(version) has no file")
             }
+            matched += 1
             guard file.name == name, file.checksum == checksum else {
                 return .slowPath(reason: "file of version \(version) differs from the ledger")
             }
             newest = version
             anyInvalid = invalidSeen
         }
-        guard remaining.isEmpty else { return .slowPath(reason: "\(remaining.count) pending file(s)") }
+        guard matched == files.count else { return .slowPath(reason: "\(files.count - matched) pending file(s)") }
         // Invalid indexes are rare: read them (and whether a build is still
         // running) only when the ledger query saw one.
         var invalid: [InvalidIndex] = []
@@ -116,15 +130,23 @@ extension Migrator {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: max(4096, Int(info.st_size) + 1))
+        // The whole file in one read, straight into an array one byte longer
+        // than the file: a shorter answer is the end of the file (the usual
+        // case, one call); a file that changed meanwhile is read on in chunks.
+        let size = max(0, Int(info.st_size))
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            let got = read(fd, buffer.baseAddress, size + 1)
+            if got < 0 { failed = true } else { count = got }
+        }
+        guard !failed else { return nil }
+        if bytes.count == size { return bytes }
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 { return nil }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-            // The whole file in one read (the usual case): no second call.
-            if bytes.count == Int(info.st_size), count < chunk.count { return bytes }
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 { return nil }
+            if got == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<got])
         }
     }
 }
