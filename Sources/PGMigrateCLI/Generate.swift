@@ -64,6 +64,10 @@ struct Generate: ParsableCommand {
         let directory = URL(fileURLWithPath: dir)
         let generator = Generator(catalog: model.catalog, directory: directory)
         let existing = FileManager.default.fileExists(atPath: directory.path) ? try MigrationFile.load(directory: directory) : []
+        if model.target == .citus {
+            try runCitus(generator, existing: existing)
+            return
+        }
         if check {
             // While 0001 is the only file, its text must also be what the model renders.
             if existing.count <= 1 { try generator.check() }
@@ -107,6 +111,36 @@ struct Generate: ParsableCommand {
         let written = try evolution.write(outcome.files)
         for url in written { Terminal.progress("wrote \(dir)/\(url.lastPathComponent)") }
         Terminal.progress("\(summary); review the file(s), then `pgmigrate migrate`")
+    }
+}
+
+extension Generate {
+    /// `--target citus`: the initial file only, and --check compares its text.
+    /// Replaying needs scratch databases on a Citus cluster (a new database
+    /// there has no Citus), so changes to the Citus history are not planned yet:
+    /// while unreleased, delete sql/citus/0001 and generate it again.
+    func runCitus(_ generator: Generator, existing: [MigrationFile]) throws {
+        guard existing.count <= 1 else {
+            throw PGMigrateError(
+                .refused, "--target citus: \(dir) holds \(existing.count) migrations; only the initial file is generated for Citus (planning a change on a Citus cluster is not supported yet)")
+        }
+        if check {
+            try generator.check()
+            Terminal.progress("\(dir)/\(try generator.render().fileName) matches the model (--target citus; the text is compared, nothing is replayed)")
+            return
+        }
+        if dryRun {
+            let migration = try generator.render()
+            Terminal.output("-- file: \(migration.fileName)\n" + migration.contents)
+            return
+        }
+        if let file = existing.first, file.fileName != (try generator.render().fileName) {
+            throw PGMigrateError(.refused, "--target citus: \(dir)/\(file.fileName) is not the initial file the model renders")
+        }
+        switch try generator.write() {
+        case .unchanged(let path): Terminal.progress("unchanged \(path)")
+        case .written(let path): Terminal.progress("wrote \(path)")
+        }
     }
 }
 

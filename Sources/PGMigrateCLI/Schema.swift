@@ -8,9 +8,26 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("schema"), help: "Schema the model's tables live in.")
     var schema: String = ModelRegistry.current.defaultSchema
 
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Deployment target: \(DeploymentTarget.allCases.map(\.rawValue).joined(separator: ", ")) (citus: the model placed on a Citus cluster).",
+        valueName: "target"))
+    var targetName: String = DeploymentTarget.postgres.rawValue
+
+    var target: DeploymentTarget { DeploymentTarget(rawValue: targetName) ?? .postgres }
+
     var provider: any SchemaProvider { ModelRegistry.current }
-    var catalog: Catalog { provider.catalog(schema: schema) }
+    var catalog: Catalog { provider.catalog(schema: schema, target: target) ?? provider.catalog(schema: schema) }
+
+    func validate() throws {
+        guard DeploymentTarget(rawValue: targetName) != nil else {
+            throw ValidationError("--target \(targetName): unknown target (known: \(DeploymentTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if provider.catalog(schema: schema, target: target) == nil {
+            throw ValidationError("--target \(target.rawValue): this model has no \(target.rawValue) deployment")
+        }
+    }
 }
+
 
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(

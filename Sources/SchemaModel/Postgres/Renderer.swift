@@ -9,7 +9,7 @@ public struct PostgresRenderer: Sendable {
     public init() {}
 
     public func statements(for catalog: Catalog) -> [Statement] {
-        var out: [Statement] = []
+        var out: [Statement] = catalog.citus?.preamble ?? []
         for ext in catalog.extensions { out.append(createExtension(ext)) }
         for schema in catalog.schemas where schema != "public" {
             out.append(Statement("schema \(schema)", "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifierIfNeeded(schema))"))
@@ -28,7 +28,9 @@ public struct PostgresRenderer: Sendable {
             out += comments(on: table)
             for index in table.indexes { out += createIndex(index, on: table.name) }
         }
+        if let citus = catalog.citus { out += citus.placementStatements(ordered(catalog.tables)) }
         for function in catalog.functions { out += createFunction(function) }
+        if let citus = catalog.citus, catalog.managedTables.contains(where: { !$0.triggers.isEmpty }) { out.append(citus.beforeTriggers) }
         for table in catalog.managedTables {
             for trigger in table.triggers { out += createTrigger(trigger, on: table.name) }
         }
