@@ -136,13 +136,15 @@ public struct CitusLayout: Hashable, Sendable, Codable {
     /// so the host application's tables may already be reference tables.
     func placementStatements(_ ordered: [Table]) -> [Statement] {
         var out: [Statement] = []
-        let skipIfPlaced = { (table: QualifiedName) in
-            "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = \(quoteLiteral(table.sql))::pg_catalog.regclass)"
+        // Skipped when already placed so (a Citus local table is in
+        // pg_dist_partition too, as method n with replication model s).
+        let skipIfPlaced = { (table: QualifiedName, placed: String) in
+            "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = \(quoteLiteral(table.sql))::pg_catalog.regclass AND \(placed))"
         }
         for table in ordered where placement(of: table.name) == .reference {
             out.append(Statement(
                 "citus \(table.name)",
-                "SELECT pg_catalog.create_reference_table(\(quoteLiteral(table.name.sql))) \(skipIfPlaced(table.name))"))
+                "SELECT pg_catalog.create_reference_table(\(quoteLiteral(table.name.sql))) \(skipIfPlaced(table.name, "repmodel = 't'"))"))
         }
         let distributed = ordered.filter { !$0.isExternal && placement(of: $0.name) != .reference && placement(of: $0.name) != .coordinator }
         let anchorFirst = distributed.filter { $0.name == colocateWith } + distributed.filter { $0.name != colocateWith }
@@ -150,7 +152,7 @@ public struct CitusLayout: Hashable, Sendable, Codable {
             let colocate = table.name == colocateWith ? "" : ", colocate_with => \(quoteLiteral(colocateWith.sql))"
             out.append(Statement(
                 "citus \(table.name)",
-                "SELECT pg_catalog.create_distributed_table(\(quoteLiteral(table.name.sql)), \(quoteLiteral(distributionColumn))\(colocate)) \(skipIfPlaced(table.name))"))
+                "SELECT pg_catalog.create_distributed_table(\(quoteLiteral(table.name.sql)), \(quoteLiteral(distributionColumn))\(colocate)) \(skipIfPlaced(table.name, "partmethod = 'h'"))"))
         }
         return out
     }

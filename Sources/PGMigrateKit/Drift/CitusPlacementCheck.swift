@@ -30,7 +30,7 @@ public enum CitusPlacementCheck {
         for table in catalog.tables {
             let rows = try connection.execute(
                 """
-                SELECT p.partmethod::text AS method,
+                SELECT CASE WHEN p.partmethod = 'n' AND p.repmodel = 's' THEN 'local' ELSE p.partmethod::text END AS method,
                     CASE WHEN p.partmethod = 'h' THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS column,
                     p.colocationid = (SELECT a.colocationid FROM pg_catalog.pg_dist_partition a WHERE a.logicalrelid = pg_catalog.to_regclass($2)) AS colocated
                 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = pg_catalog.to_regclass($1)
@@ -49,6 +49,7 @@ public enum CitusPlacementCheck {
                     actual = colocated || table.name == layout.colocateWith
                         ? CitusLayout.Placement.distributed(column: column, colocatedWith: layout.colocateWith).description
                         : "distributed by \(column), not co-located with \(layout.colocateWith)"
+                case "local": actual = "a Citus local table (on the coordinator, in Citus' metadata)"
                 default: actual = "a Citus table of method \(method)"
                 }
             } else {

@@ -23,9 +23,11 @@ public struct CallFeedbackRules: Hashable, Sendable {
             + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
         for rule in retention {
             let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
-            catalog.functions.append(rule.function(columns: columns, executeGrantees: [tenancy.serviceRole]))
+            catalog.functions.append(rule.function(
+                columns: columns, executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))
         }
-        catalog.functions.append(erasure.function(executeGrantees: [tenancy.serviceRole]))
+        catalog.functions.append(erasure.function(
+            executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))
         for index in catalog.tables.indices where !catalog.tables[index].isExternal {
             var table = catalog.tables[index]
             if table.name == stateMachine.table { table.triggers.append(stateMachine.trigger()) }
