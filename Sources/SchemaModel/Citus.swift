@@ -37,12 +37,17 @@ public struct CitusLayout: Hashable, Sendable, Codable {
     public var setTenantFunction: QualifiedName?
     /// Roles allowed to call `setTenantFunction`.
     public var setTenantGrantees: [String]
+    /// Settings `setTenantFunction` also carries from the coordinator's
+    /// session to the workers when set there (the phone key the triggers on
+    /// the workers need, sent in the connection's startup options).
+    public var forwardedSettings: [String]
 
     public init(
         distributionColumn: String, colocateWith: QualifiedName, referenceTables: [QualifiedName],
         coordinatorTables: [QualifiedName], tenantSetting: String? = nil, currentTenantFunction: QualifiedName? = nil,
-        setTenantFunction: QualifiedName? = nil, setTenantGrantees: [String] = []
+        setTenantFunction: QualifiedName? = nil, setTenantGrantees: [String] = [], forwardedSettings: [String] = []
     ) {
+        self.forwardedSettings = forwardedSettings
         self.distributionColumn = distributionColumn
         self.colocateWith = colocateWith
         self.referenceTables = referenceTables
@@ -113,19 +118,29 @@ public struct CitusLayout: Hashable, Sendable, Codable {
         catalog.citus = self
     }
 
-    /// `set_tenant(id)`: the tenant context of the current transaction, on
-    /// the coordinator and on every worker the transaction reaches. No SET
-    /// clause (search_path is not pinned): a function with one would undo
-    /// the SET LOCAL on return; every name in the body is qualified instead.
+    /// `set_current_business(id)`: the tenant context of the current
+    /// transaction, on the coordinator and on every worker the transaction
+    /// reaches (NULL: no tenant, for the service role). Settings listed in
+    /// `forwardedSettings` that are set on the coordinator are forwarded too.
+    /// No SET clause (search_path is not pinned): a function with one would
+    /// undo the SET LOCAL on return; every name in the body is qualified.
     func setTenant(_ name: QualifiedName, setting: String) -> Function {
-        Function(
+        let forwards = forwardedSettings.map { forwarded in
+            """
+
+                IF pg_catalog.current_setting(\(quoteLiteral(forwarded)), true) <> '' THEN
+                    EXECUTE pg_catalog.format('SET LOCAL %I TO %L', \(quoteLiteral(forwarded)), pg_catalog.current_setting(\(quoteLiteral(forwarded))));
+                END IF;
+            """
+        }.joined()
+        return Function(
             name, arguments: [.init("tenant", .uuid)], returns: "void", language: .plpgsql,
             executeGrantees: setTenantGrantees,
-            comment: "Sets \(setting) for the current transaction on the coordinator and every worker (Citus): call it inside BEGIN … COMMIT before the first query.",
+            comment: "Sets \(setting) (NULL: none) for the current transaction on the coordinator and every worker (Citus), and forwards \(forwardedSettings.isEmpty ? "nothing else" : forwardedSettings.joined(separator: ", ")) when set: call it inside BEGIN … COMMIT before the first query.",
             body: """
                 BEGIN
                     SET LOCAL citus.propagate_set_commands TO 'local';
-                    EXECUTE pg_catalog.format('SET LOCAL %I TO %L', \(quoteLiteral(setting)), tenant);
+                    EXECUTE pg_catalog.format('SET LOCAL %I TO %L', \(quoteLiteral(setting)), coalesce(tenant::text, ''));\(forwards)
                 END
                 """)
     }

@@ -1353,7 +1353,13 @@ CREATE OR REPLACE FUNCTION public.set_current_business(tenant uuid)
 AS $function$
 BEGIN
     SET LOCAL citus.propagate_set_commands TO 'local';
-    EXECUTE pg_catalog.format('SET LOCAL %I TO %L', 'app.current_business_id', tenant);
+    EXECUTE pg_catalog.format('SET LOCAL %I TO %L', 'app.current_business_id', coalesce(tenant::text, ''));
+    IF pg_catalog.current_setting('app.phone_encryption_key', true) <> '' THEN
+        EXECUTE pg_catalog.format('SET LOCAL %I TO %L', 'app.phone_encryption_key', pg_catalog.current_setting('app.phone_encryption_key'));
+    END IF;
+    IF pg_catalog.current_setting('app.new_phone_encryption_key', true) <> '' THEN
+        EXECUTE pg_catalog.format('SET LOCAL %I TO %L', 'app.new_phone_encryption_key', pg_catalog.current_setting('app.new_phone_encryption_key'));
+    END IF;
 END
 $function$;
 
@@ -1363,7 +1369,7 @@ GRANT EXECUTE ON FUNCTION public.set_current_business(uuid) TO call_service;
 
 GRANT EXECUTE ON FUNCTION public.set_current_business(uuid) TO business_app;
 
-COMMENT ON FUNCTION public.set_current_business(uuid) IS 'Sets app.current_business_id for the current transaction on the coordinator and every worker (Citus): call it inside BEGIN … COMMIT before the first query.';
+COMMENT ON FUNCTION public.set_current_business(uuid) IS 'Sets app.current_business_id (NULL: none) for the current transaction on the coordinator and every worker (Citus), and forwards app.phone_encryption_key, app.new_phone_encryption_key when set: call it inside BEGIN … COMMIT before the first query.';
 
 -- Triggers
 

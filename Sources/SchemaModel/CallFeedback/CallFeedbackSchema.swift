@@ -55,7 +55,8 @@ public enum CallFeedbackSchema {
             referenceTables: [n.businesses, n.customerVerifications, n.phoneKeyCheck],
             coordinatorTables: [n.erasureLog],
             tenantSetting: "app.current_business_id", currentTenantFunction: n.qualified("get_current_business_id"),
-            setTenantFunction: n.qualified("set_current_business"), setTenantGrantees: [serviceRole, tenantRole])
+            setTenantFunction: n.qualified("set_current_business"), setTenantGrantees: [serviceRole, tenantRole],
+            forwardedSettings: [phoneKeySetting, newPhoneKeySetting])
     }
 
     /// pgcrypto's schema; the generated functions call it by this name.
