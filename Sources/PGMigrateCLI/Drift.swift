@@ -19,6 +19,7 @@ struct Drift: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var deployment: DeploymentOptions
     @Option(
         name: .customLong("shadow-url"),
         help: ArgumentHelp("An existing empty database to build the model in (instead of creating one).", valueName: "url"))
@@ -38,7 +39,7 @@ struct Drift: ParsableCommand {
 
     func run() throws {
         let check = DriftCheck(
-            catalog: model.catalog, schema: model.schema, target: connection.settings,
+            catalog: try deployment.catalog(model), schema: model.schema, target: connection.settings,
             shadow: shadowURL.map { .existing(ConnectionSettings(conninfo: $0, source: .flag)) } ?? .temporary,
             ignore: ignore.map(GlobPattern.init), secretSettings: ModelRegistry.current.secretSettings(schema: model.schema),
             cache: noCache ? nil : DriftCache(directory: DriftCache.defaultDirectory()))

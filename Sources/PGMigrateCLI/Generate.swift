@@ -28,6 +28,7 @@ struct Generate: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var deployment: DeploymentOptions
     @Option(help: "Migrations directory.") var dir: String = "sql"
     @Option(help: "Name of the new migration (NNNN_<name>.sql).") var name: String = "schema_change"
     @Flag(help: "Print the file(s) on stdout instead of writing them.") var dryRun = false
@@ -62,9 +63,10 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let directory = URL(fileURLWithPath: dir)
-        let generator = Generator(catalog: model.catalog, directory: directory)
+        let catalog = try deployment.catalog(model)
+        let generator = Generator(catalog: catalog, directory: directory)
         let existing = FileManager.default.fileExists(atPath: directory.path) ? try MigrationFile.load(directory: directory) : []
-        if model.target == .citus {
+        if deployment.target == .citus {
             try runCitus(generator, existing: existing)
             return
         }
@@ -88,7 +90,7 @@ struct Generate: ParsableCommand {
             return
         }
         let evolution = SchemaEvolution(
-            catalog: model.catalog, schema: model.schema, directory: directory, settings: connection.settings,
+            catalog: catalog, schema: model.schema, directory: directory, settings: connection.settings,
             allowedHazards: try hazards(), name: name)
         let outcome = try evolution.run()
         if json {
