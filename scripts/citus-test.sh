@@ -14,7 +14,6 @@
 # scripts/test.sh runs this after the main suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPO=$(pwd)
 
 run_suite() {
   CITUS_URL="$1" swift test --skip-build --filter CitusTests
@@ -25,11 +24,8 @@ if [[ -n "${CITUS_URL:-}" ]]; then
   exit
 fi
 
-script=""
-for candidate in "${CITUS_CLUSTER_SCRIPT:-}" "$REPO/../shared/citus/citus-cluster.sh" /work/shared/citus/citus-cluster.sh; do
-  if [[ -n "$candidate" && -f "$candidate" ]]; then script=$candidate; break; fi
-done
-if [[ -z "$script" ]]; then
+source scripts/lib/citus-cluster.sh
+if ! script=$(citus_cluster_script); then
   if [[ "${CI:-}" == true ]]; then
     echo "citus-test: no cluster script (set CITUS_CLUSTER_SCRIPT, or put citus-cluster.sh in ../shared/citus/); CI must run the Citus suite" >&2
     exit 1
@@ -38,11 +34,6 @@ if [[ -z "$script" ]]; then
   exit 0
 fi
 
-url=$(bash "$script" url)
-if psql "$url" -X -q -c 'SELECT 1' >/dev/null 2>&1; then
-  echo "citus-test: using the running cluster at $url (left running)" >&2
-else
-  trap 'bash "$script" stop >&2 || true' EXIT
-  bash "$script" up >&2
-fi
-run_suite "$url"
+trap '[[ "${CITUS_STARTED:-0}" == 1 ]] && bash "$script" stop >&2 || true' EXIT
+citus_cluster_up "$script"
+run_suite "$(bash "$script" url)"

@@ -43,7 +43,7 @@ final class CitusTests: XCTestCase {
     /// registers the phone key (on the coordinator, as the owner).
     static func prepare(_ settings: ConnectionSettings) throws {
         let admin = try settings.connect(applicationName: "pgmigrate-citus-tests")
-        _ = try admin.executeScript("SET client_min_messages = warning;\n" + resetPublic)
+        _ = try admin.executeScript("SET client_min_messages = warning;\n" + (try resetPublic))
         let report = try Migrator(settings: settings, directory: TestServer.repositoryRoot.appendingPathComponent("sql/citus")).migrate()
         XCTAssertEqual(report.applied.count, 1, "sql/citus/ applies in one migration")
         _ = try admin.executeScript("""
@@ -64,27 +64,11 @@ final class CitusTests: XCTestCase {
     }
 
     /// Drops the model's tables, functions and types in `public` and the ledger.
-    static let resetPublic = """
-        DO $reset$
-        DECLARE r record;
-        BEGIN
-            FOR r IN SELECT pg_catalog.quote_ident(c.relname) AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-                       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') LOOP
-                EXECUTE 'DROP TABLE IF EXISTS public.' || r.t || ' CASCADE';
-            END LOOP;
-            FOR r IN SELECT p.oid::regprocedure::text AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                     WHERE n.nspname = 'public' AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
-                EXECUTE 'DROP FUNCTION IF EXISTS ' || r.f || ' CASCADE';
-            END LOOP;
-            FOR r IN SELECT t.oid::regtype::text AS t FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                     WHERE n.nspname = 'public' AND t.typtype = 'e' LOOP
-                EXECUTE 'DROP TYPE IF EXISTS ' || r.t || ' CASCADE';
-            END LOOP;
-        END
-        $reset$;
-        DROP SCHEMA IF EXISTS pgmigrate CASCADE;
-        """
+    static var resetPublic: String {
+        get throws {
+            try String(contentsOf: TestServer.repositoryRoot.appendingPathComponent("scripts/lib/citus-reset.sql"), encoding: .utf8)
+        }
+    }
 
     // MARK: - Helpers
 
