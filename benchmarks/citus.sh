@@ -2,7 +2,8 @@
 # One server vs the local Citus cluster, same model, same workload through the
 # coordinator: call sessions and their events inserted through every trigger
 # and row-level security (the tenant context set per transaction), and a
-# tenant's reads, through RLS alone and with the tenant in the WHERE clause.
+# tenant's reads, through RLS alone and with the tenant in the WHERE clause;
+# and a purge of old provider logs (per-tenant batches on Citus).
 # Prints a table of transactions per second with the Citus/one-server ratio.
 # Run on demand; not a test.
 #
@@ -148,4 +149,39 @@ for case in insert read_rls read_where; do
   esac
   printf '| %s | %s | %s | %s |\n' "$label" "$s" "$c" "$(awk -v a="$c" -v b="$s" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), a / b }')"
 done
+
+# Retention on the distributed table: the same purge, tenant by tenant on Citus.
+PURGE_ROWS=${BENCH_PURGE_ROWS:-4000}
+seed_old_logs() {  # url context-sql
+  PGOPTIONS="-c app.phone_encryption_key=$KEY" psql "$1" -X -q -v ON_ERROR_STOP=1 <<SQL >/dev/null
+BEGIN;
+$2
+INSERT INTO call_sessions (id, business_id, verification_id, customer_phone)
+SELECT md5('purge' || t)::uuid, ('00000000-0000-0000-0000-' || lpad(t::text, 12, '0'))::uuid, '11111111-1111-1111-1111-111111111111', '+46701234567'
+FROM generate_series(1, $TENANTS) t ON CONFLICT DO NOTHING;
+COMMIT;
+INSERT INTO telephony_provider_logs (call_session_id, business_id, provider, provider_call_id, operation, request_payload, response_payload, status_code, latency_ms, success, created_at)
+SELECT md5('purge' || (1 + i % $TENANTS))::uuid, ('00000000-0000-0000-0000-' || lpad((1 + i % $TENANTS)::text, 12, '0'))::uuid,
+       'twilio', 'x', 'initiate', '{}', '{}', 200, 10, true, '2020-01-01 00:00:00+00'
+FROM generate_series(1, $PURGE_ROWS) i;
+SQL
+}
+purge_seconds() {  # url
+  local start end
+  start=$(date +%s.%N)
+  "$PGM" purge --rule telephony_provider_logs_purge --batch-size 500 --database-url "$1" >/dev/null
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }'
+}
+: >"$WORK/purge.single"; : >"$WORK/purge.citus"
+for run in $(seq 1 "$RUNS"); do
+  seed_old_logs "$SINGLE" "SELECT 1;"
+  seed_old_logs "$CITUS" "SELECT set_current_business(NULL);"
+  purge_seconds "$SINGLE" >>"$WORK/purge.single"
+  purge_seconds "$CITUS" >>"$WORK/purge.citus"
+done
+ps=$(median <"$WORK/purge.single"); pc=$(median <"$WORK/purge.citus")
+printf '\n| purge of %s old provider logs (%s tenants, batches of 500) | one server s | Citus s | Citus / one server |\n| --- | ---: | ---: | ---: |\n' "$PURGE_ROWS" "$TENANTS"
+printf '| pgmigrate purge --rule telephony_provider_logs_purge | %s | %s | %s |\n' "$ps" "$pc" "$(awk -v a="$pc" -v b="$ps" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), a / b }')"
+
 printf '\nCaveat: 2 workers on one 2-core machine measure per-transaction overhead, not scale-out.\n'
