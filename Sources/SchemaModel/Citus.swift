@@ -18,9 +18,14 @@ public enum DeploymentTarget: String, CaseIterable, Hashable, Sendable, Codable 
 ///   (it already includes the distribution column, which is never updated);
 /// - a policy's `(SELECT tenant_function())` becomes `tenant_function()`
 ///   (Citus refuses subqueries in policies of distributed tables);
-/// - a `set_tenant` function is added: the tenant context that reaches the
-///   workers (`SET LOCAL citus.propagate_set_commands = 'local'`, then
-///   `SET LOCAL <setting>`).
+/// - the `setTenantFunction` helper is added (`set_current_business` in the
+///   call-feedback model): the tenant context that reaches the workers
+///   (`SET LOCAL citus.propagate_set_commands = 'local'`, then
+///   `SET LOCAL <setting>`), with the `forwardedSettings`.
+///
+/// The rules that query other rows (the event rules, retention, erasure)
+/// take a `shardLocal`/`tenantColumn` option from the model's rule code
+/// instead: a function body is not rewritten here.
 public struct CitusLayout: Hashable, Sendable, Codable {
     public var distributionColumn: String
     /// The distributed table every other one is co-located with.
