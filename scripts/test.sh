@@ -3,8 +3,10 @@
 # integration tests against a real PostgreSQL (a throwaway cluster unless
 # DATABASE_URL is set), checks that sql/ matches the Swift model, builds and
 # installs the .deb and runs it without Swift (scripts/package-check.sh; as
-# root, and always in CI; PGMIGRATE_SKIP_PACKAGE=1 skips it elsewhere), and runs
-# the demo (scripts/demo.sh) on an empty database with the debug build.
+# root, and always in CI; PGMIGRATE_SKIP_PACKAGE=1 skips it elsewhere), runs
+# the Citus suite on a local Citus cluster it brings up and down
+# (scripts/citus-test.sh; required under CI=true), and runs the demo
+# (scripts/demo.sh) on an empty database with the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,18 +25,24 @@ if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$LOG" >&2; then
   exit 1
 fi
 
-echo "== swift test" >&2
-swift test --skip-build "$@"
+echo "== swift test (the Citus suite runs below, against its own cluster)" >&2
+swift test --skip-build --skip CitusTests "$@"
+
+echo "== scripts/citus-test.sh (the Citus suite on a local Citus cluster: up, test, stop)" >&2
+scripts/citus-test.sh
 
 echo "== pgmigrate generate --check (replaying sql/ through the migrator gives the model; 0001 alone also matches its rendering)" >&2
 .build/debug/pgmigrate generate --check
+echo "== pgmigrate generate --check --target citus --dir sql/citus (the Citus history's initial file matches the model)" >&2
+.build/debug/pgmigrate generate --check --target citus --dir sql/citus
 
 echo "== TypeScript types (types/call-feedback.ts matches the model; tsc --strict compiles it and the type tests)" >&2
 .build/debug/pgmigrate typescript --check --out types/call-feedback.ts
 scripts/typescript-check.sh
 echo "== pgmigrate lint --all --strict (sql/ lints clean: no errors, no warnings, no ignore comments)" >&2
 .build/debug/pgmigrate lint --all --strict --dir sql
-if grep -n "pgmigrate: lint-ignore" sql/*.sql >&2; then
+.build/debug/pgmigrate lint --all --strict --dir sql/citus
+if grep -n "pgmigrate: lint-ignore" sql/*.sql sql/citus/*.sql >&2; then
   echo "sql/ must lint clean without lint-ignore comments (above)" >&2
   exit 1
 fi

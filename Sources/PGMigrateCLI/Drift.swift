@@ -19,6 +19,7 @@ struct Drift: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var deployment: DeploymentOptions
     @Option(
         name: .customLong("shadow-url"),
         help: ArgumentHelp("An existing empty database to build the model in (instead of creating one).", valueName: "url"))
@@ -38,7 +39,7 @@ struct Drift: ParsableCommand {
 
     func run() throws {
         let check = DriftCheck(
-            catalog: model.catalog, schema: model.schema, target: connection.settings,
+            catalog: try deployment.catalog(model), schema: model.schema, target: connection.settings,
             shadow: shadowURL.map { .existing(ConnectionSettings(conninfo: $0, source: .flag)) } ?? .temporary,
             ignore: ignore.map(GlobPattern.init), secretSettings: ModelRegistry.current.secretSettings(schema: model.schema),
             cache: noCache ? nil : DriftCache(directory: DriftCache.defaultDirectory()))
@@ -48,7 +49,8 @@ struct Drift: ParsableCommand {
         if json {
             try Terminal.json(DriftJSON(report))
         } else if report.hasDrift {
-            Terminal.output(DriftText.render(report.changes, exposures: report.exposures, partitions: report.partitions))
+            Terminal.output(DriftText.render(
+                report.changes, exposures: report.exposures, partitions: report.partitions, citusPlacement: report.citusPlacement))
         }
         if timings || ProcessInfo.processInfo.environment["PGMIGRATE_TIMINGS"] == "1" {
             Terminal.progress(report.timings.summary + "; model catalog cache: \(report.cache.rawValue)")
@@ -58,6 +60,7 @@ struct Drift: ParsableCommand {
             let counts = DriftJSON.Summary(report.changes)
             var security = report.exposures.isEmpty ? "" : ", \(report.exposures.count) security"
             if !report.partitions.isEmpty { security += ", \(report.partitions.count) partition" }
+            if !report.citusPlacement.isEmpty { security += ", \(report.citusPlacement.count) citus placement" }
             Terminal.progress(
                 "drift: schema \(report.schema) in database \(report.database) differs from the model: "
                     + "\(counts.missing) missing, \(counts.extra) extra, \(counts.changed) changed\(security)\(ignored)")
@@ -95,7 +98,10 @@ final class ShadowCleanupOnInterrupt {
 
 /// The human report, pgTAP-style: Missing, Extra, Changed, grouped by object.
 enum DriftText {
-    static func render(_ changes: [SchemaChange], exposures: [SecretExposure] = [], partitions: [PartitionFinding] = []) -> String {
+    static func render(
+        _ changes: [SchemaChange], exposures: [SecretExposure] = [], partitions: [PartitionFinding] = [],
+        citusPlacement: [PartitionFinding] = []
+    ) -> String {
         var missing: [String] = []
         var extra: [String] = []
         var changed: [(SchemaObject, [String])] = []
@@ -125,6 +131,9 @@ enum DriftText {
         }
         if !partitions.isEmpty {
             sections.append("Partitions:\n" + partitions.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        if !citusPlacement.isEmpty {
+            sections.append("Citus placement:\n" + citusPlacement.map { "  \($0)" }.joined(separator: "\n"))
         }
         return sections.joined(separator: "\n\n")
     }
@@ -167,10 +176,13 @@ struct DriftJSON: Encodable {
     let cache: String
     /// Problems with the partitions of time-partitioned tables.
     let partitions: [PartitionFinding]
+    /// Tables placed otherwise than the Citus layout says (`--target citus`).
+    let citusPlacement: [PartitionFinding]
 
     init(_ report: DriftReport) {
         security = report.exposures
         partitions = report.partitions
+        citusPlacement = report.citusPlacement
         drift = report.hasDrift
         schema = report.schema
         database = report.database

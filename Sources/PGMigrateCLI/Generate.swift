@@ -28,6 +28,7 @@ struct Generate: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var deployment: DeploymentOptions
     @Option(help: "Migrations directory.") var dir: String = "sql"
     @Option(help: "Name of the new migration (NNNN_<name>.sql).") var name: String = "schema_change"
     @Flag(help: "Print the file(s) on stdout instead of writing them.") var dryRun = false
@@ -62,8 +63,13 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let directory = URL(fileURLWithPath: dir)
-        let generator = Generator(catalog: model.catalog, directory: directory)
+        let catalog = try deployment.catalog(model)
+        let generator = Generator(catalog: catalog, directory: directory)
         let existing = FileManager.default.fileExists(atPath: directory.path) ? try MigrationFile.load(directory: directory) : []
+        if deployment.target == .citus {
+            try runCitus(generator, existing: existing)
+            return
+        }
         if check {
             // While 0001 is the only file, its text must also be what the model renders.
             if existing.count <= 1 { try generator.check() }
@@ -84,7 +90,7 @@ struct Generate: ParsableCommand {
             return
         }
         let evolution = SchemaEvolution(
-            catalog: model.catalog, schema: model.schema, directory: directory, settings: connection.settings,
+            catalog: catalog, schema: model.schema, directory: directory, settings: connection.settings,
             allowedHazards: try hazards(), name: name)
         let outcome = try evolution.run()
         if json {
@@ -107,6 +113,36 @@ struct Generate: ParsableCommand {
         let written = try evolution.write(outcome.files)
         for url in written { Terminal.progress("wrote \(dir)/\(url.lastPathComponent)") }
         Terminal.progress("\(summary); review the file(s), then `pgmigrate migrate`")
+    }
+}
+
+extension Generate {
+    /// `--target citus`: the initial file only, and --check compares its text.
+    /// Replaying needs scratch databases on a Citus cluster (a new database
+    /// there has no Citus), so changes to the Citus history are not planned yet:
+    /// while unreleased, delete sql/citus/0001 and generate it again.
+    func runCitus(_ generator: Generator, existing: [MigrationFile]) throws {
+        guard existing.count <= 1 else {
+            throw PGMigrateError(
+                .refused, "--target citus: \(dir) holds \(existing.count) migrations; only the initial file is generated for Citus (planning a change on a Citus cluster is not supported yet)")
+        }
+        if check {
+            try generator.check()
+            Terminal.progress("\(dir)/\(try generator.render().fileName) matches the model (--target citus; the text is compared, nothing is replayed)")
+            return
+        }
+        if dryRun {
+            let migration = try generator.render()
+            Terminal.output("-- file: \(migration.fileName)\n" + migration.contents)
+            return
+        }
+        if let file = existing.first, file.fileName != (try generator.render().fileName) {
+            throw PGMigrateError(.refused, "--target citus: \(dir)/\(file.fileName) is not the initial file the model renders")
+        }
+        switch try generator.write() {
+        case .unchanged(let path): Terminal.progress("unchanged \(path)")
+        case .written(let path): Terminal.progress("wrote \(path)")
+        }
     }
 }
 

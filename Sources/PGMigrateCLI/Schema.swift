@@ -12,11 +12,36 @@ struct ModelOptions: ParsableArguments {
     var catalog: Catalog { provider.catalog(schema: schema) }
 }
 
+/// `--target`: where the model is deployed (schema, generate and drift).
+struct DeploymentOptions: ParsableArguments {
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Deployment target: \(DeploymentTarget.allCases.map(\.rawValue).joined(separator: ", ")) (citus: the model placed on a Citus cluster).",
+        valueName: "target"))
+    var targetName: String = DeploymentTarget.postgres.rawValue
+
+    var target: DeploymentTarget { DeploymentTarget(rawValue: targetName) ?? .postgres }
+
+    func validate() throws {
+        guard DeploymentTarget(rawValue: targetName) != nil else {
+            throw ValidationError("--target \(targetName): unknown target (known: \(DeploymentTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
+
+    /// The model for this target (exit 64 when the model has no such deployment).
+    func catalog(_ model: ModelOptions) throws -> Catalog {
+        guard let catalog = model.provider.catalog(schema: model.schema, target: target) else {
+            throw PGMigrateError(.usage, "--target \(target.rawValue): this model has no \(target.rawValue) deployment")
+        }
+        return catalog
+    }
+}
+
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the DDL the model renders (no database needed).")
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var deployment: DeploymentOptions
     @Flag(help: "Print the rules (state diagram, event table, retention) as Markdown instead.")
     var rulesMarkdown = false
 
@@ -25,7 +50,7 @@ struct Schema: ParsableCommand {
             Terminal.output(model.provider.rulesMarkdown(schema: model.schema))
             return
         }
-        let migration = try Generator(catalog: model.catalog, directory: .init(fileURLWithPath: ".")).render()
+        let migration = try Generator(catalog: deployment.catalog(model), directory: .init(fileURLWithPath: ".")).render()
         Terminal.output(migration.contents)
     }
 }

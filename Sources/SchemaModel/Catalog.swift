@@ -33,6 +33,8 @@ public struct Catalog: Hashable, Sendable, Codable {
     /// The first line of a generated migration: what the model is and where
     /// it lives (`nil`: a generic line). Not part of the database.
     public var origin: String?
+    /// Placement on a Citus cluster (`--target citus`); nil on one server.
+    public var citus: CitusLayout?
 
     public init(
         schemas: [String] = [], extensions: [Extension] = [], enums: [EnumType] = [],

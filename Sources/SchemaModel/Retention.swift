@@ -79,9 +79,19 @@ public struct RetentionRule: Hashable, Sendable {
     /// within one partition, so rows are matched by (`tableoid`, `ctid`):
     /// the `ctid` list still drives a TID scan in each partition, and the
     /// pair is checked in a hashed subplan.
-    public func function(columns: [String], executeGrantees: [String], partitioned: Bool = false) -> Function {
-        // `%` is format()'s escape; only the batch size is substituted.
-        let where_ = predicate.replacingAll("%", with: "%%")
+    ///
+    /// With `tenantColumn` (Citus, where it is the distribution column),
+    /// `FOR UPDATE SKIP LOCKED` needs an equality filter on it: the function
+    /// finds the tenants with candidate rows, then runs the same statement
+    /// once per tenant (a router query on that tenant's shards, where a
+    /// `ctid` names a row) until `batch_size` rows are done. Same signature,
+    /// same result: `purge` calls it unchanged.
+    public func function(columns: [String], executeGrantees: [String], partitioned: Bool = false, tenantColumn: String? = nil) -> Function {
+        // `%` is format()'s escape; only the batch size (and the tenant) are substituted.
+        var where_ = predicate.replacingAll("%", with: "%%")
+        let limit = tenantColumn == nil ? "%s" : "%2$s"
+        let tenantFilter = tenantColumn.map { "t.\(quoteIdentifierIfNeeded($0)) = %1$L AND " } ?? ""
+        if tenantColumn != nil { where_ = tenantFilter + "(" + where_ + ")" }
         let age = quoteIdentifierIfNeeded(ageColumn)
         let key = quoteIdentifierIfNeeded(keyColumn)
         func batch(_ extra: String = "") -> String {
@@ -90,12 +100,12 @@ public struct RetentionRule: Hashable, Sendable {
                 SELECT t.ctid AS row_id\(partitioned ? ", t.tableoid AS rel_id" : "")\(extra) FROM \(table.sql) t
                 WHERE \(where_)
                 ORDER BY t.\(age)
-                LIMIT %s
+                LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             )
             """
         }
-        var rows = "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
+        var rows = tenantFilter + "t.ctid = ANY (ARRAY(SELECT row_id FROM batch))"
         // `IS TRUE` keeps the IN from being pulled up into a join: it stays a
         // hashed subplan probed once per fetched row (an `= ANY` of row values
         // would compare every fetched row with every batch row, in every partition).
@@ -141,6 +151,33 @@ public struct RetentionRule: Hashable, Sendable {
                 """
         }
         let tag = query.contains("$batch$") ? "$batch_query$" : "$batch$"
+        if let tenantColumn {
+            let tenant = quoteIdentifierIfNeeded(tenantColumn)
+            return Function(
+                functionName, arguments: [.init("batch_size", .integer, default: .integer(500))],
+                returns: "TABLE(affected_id uuid, detail text)", language: .plpgsql, volatility: .volatile,
+                searchPath: ["pg_catalog", "pg_temp"], executeGrantees: executeGrantees,
+                comment: "Retention rule \(name): \(comment) One batch per call, taken tenant by tenant (Citus).",
+                body: """
+                    DECLARE
+                        tenant uuid;
+                        done integer := 0;
+                        n integer;
+                    BEGIN
+                        IF batch_size IS NULL OR batch_size < 1 THEN
+                            RAISE EXCEPTION 'batch_size must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+                        END IF;
+                        FOR tenant IN SELECT DISTINCT t.\(tenant) FROM \(table.sql) t WHERE \(predicate) LOOP
+                            RETURN QUERY EXECUTE pg_catalog.format(\(tag)
+                    \(query)
+                    \(tag), tenant, batch_size - done);
+                            GET DIAGNOSTICS n = ROW_COUNT;
+                            done := done + n;
+                            EXIT WHEN done >= batch_size;
+                        END LOOP;
+                    END
+                    """)
+        }
         let body = """
             BEGIN
                 IF batch_size IS NULL OR batch_size < 1 THEN
@@ -266,7 +303,10 @@ public struct Erasure: Hashable, Sendable {
         return (["UPDATE \(step.table.sql)"] + lines + [where_]).joined(separator: "\n" + indent)
     }
 
-    public func function(executeGrantees: [String]) -> Function {
+    /// With `tenantColumn` (Citus, the distribution column), the root rows
+    /// are locked tenant by tenant: `FOR UPDATE` needs an equality filter on
+    /// it. The updates and the audit row are the same.
+    public func function(executeGrantees: [String], tenantColumn: String? = nil) -> Function {
         let indent = "    "
         let key = quoteIdentifierIfNeeded(root.matchColumn)
         let counts = self.counts.map(quoteIdentifierIfNeeded)
@@ -277,6 +317,22 @@ public struct Erasure: Hashable, Sendable {
         }
         let zeros = counts.dropFirst().map { "\($0) := 0;" }.joined(separator: " ")
         let list = counts.joined(separator: ", ")
+        let match = "\(quoteIdentifierIfNeeded(hashColumn)) \(lookupHashes == nil ? "= target" : "= ANY (targets)")"
+        var lockRoot = """
+            SELECT coalesce(array_agg(s.\(key)), '{}') INTO ids
+                FROM (SELECT \(key) FROM \(root.table.sql) WHERE \(match) FOR UPDATE) s;
+            """
+        var declarations = ""
+        if let tenantColumn {
+            let tenant = quoteIdentifierIfNeeded(tenantColumn)
+            declarations = "\n    tenant uuid;"
+            lockRoot = """
+                ids := '{}';
+                    FOR tenant IN SELECT DISTINCT r.\(tenant) FROM \(root.table.sql) r WHERE r.\(match) LOOP
+                        ids := ids || ARRAY(SELECT r.\(key) FROM \(root.table.sql) r WHERE r.\(tenant) = tenant AND r.\(match) FOR UPDATE);
+                    END LOOP;
+                """
+        }
         return Function(
             function, arguments: [.init(argument, .text)],
             returns: "TABLE(\(counts.map { "\($0) integer" }.joined(separator: ", ")))",
@@ -285,10 +341,9 @@ public struct Erasure: Hashable, Sendable {
             body: """
                 DECLARE
                     \(lookupHashes.map { "targets bytea[] := \($0.sql)(\(quoteIdentifierIfNeeded(argument)));" } ?? "target bytea := \(lookupHash.sql)(\(quoteIdentifierIfNeeded(argument)));")
-                    ids uuid[];
+                    ids uuid[];\(declarations)
                 BEGIN
-                    SELECT coalesce(array_agg(s.\(key)), '{}') INTO ids
-                    FROM (SELECT \(key) FROM \(root.table.sql) WHERE \(quoteIdentifierIfNeeded(hashColumn)) \(lookupHashes == nil ? "= target" : "= ANY (targets)") FOR UPDATE) s;
+                    \(lockRoot)
                     \(rootCount) := pg_catalog.cardinality(ids);
                     IF \(rootCount) = 0 THEN
                         -- (A wrong key never gets here: the lookup hash refuses it, 22023.)

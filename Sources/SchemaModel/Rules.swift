@@ -191,7 +191,11 @@ public struct EventRules: Hashable, Sendable {
     /// then costs no policy evaluation. A caller whose tenant differs from the
     /// session's learns nothing: the row is passed on for row-level security
     /// to reject.
-    public func function(tenantColumn: String? = nil, currentTenant: QualifiedName? = nil) -> Function {
+    ///
+    /// With `shardLocal` (Citus: the tenant column is the distribution
+    /// column), both lookups are also filtered by the row's tenant, so they
+    /// are routed to the shards co-located with the row's.
+    public func function(tenantColumn: String? = nil, currentTenant: QualifiedName? = nil, shardLocal: Bool = false) -> Function {
         let session = quoteIdentifierIfNeeded(sessionColumn)
         let type = quoteIdentifierIfNeeded(typeColumn)
         let ts = quoteIdentifierIfNeeded(timestampColumn)
@@ -202,13 +206,18 @@ public struct EventRules: Hashable, Sendable {
         }
         // One lookup after the lock: the session's status (and tenant) and the
         // time of its latest event, in a single query.
-        let latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.\(key))"
+        var latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.\(key))"
         let lookup: String
         if let tenantColumn, let currentTenant {
             let tenant = quoteIdentifierIfNeeded(tenantColumn)
+            var sameShard = ""
+            if shardLocal {
+                latestEvent = "(SELECT max(e.\(ts)) FROM \(events.sql) e WHERE e.\(session) = s.\(key) AND e.\(tenant) = NEW.\(tenant))"
+                sameShard = " AND s.\(tenant) = NEW.\(tenant)"
+            }
             lookup = """
                 SELECT s.\(status)::text, s.\(tenant), \(latestEvent) INTO session_status, session_tenant, latest
-            FROM \(sessions.sql) s WHERE s.\(key) = NEW.\(session);
+            FROM \(sessions.sql) s WHERE s.\(key) = NEW.\(session)\(sameShard);
                 IF NOT FOUND THEN
                     IF NEW.\(tenant) IS NULL AND NEW.\(session) IS NOT NULL THEN
                         \(missingParentError(foreignKey: sessionColumn, parent: sessions, indent: "            "))

@@ -7,6 +7,9 @@ public protocol SchemaProvider: Sendable {
     var defaultSchema: String { get }
     /// The model: tables plus rules expanded into functions, triggers, policies.
     func catalog(schema: String) -> Catalog
+    /// The model for a deployment target (`--target`); nil when the model
+    /// has no such deployment (by default: only `postgres`).
+    func catalog(schema: String, target: DeploymentTarget) -> Catalog?
     /// The retention rules `purge` runs (none by default).
     func retention(schema: String) -> [RetentionRule]
     /// The erasure `erase` runs (`nil`: the model has none).
@@ -29,6 +32,9 @@ public protocol SchemaProvider: Sendable {
 
 extension SchemaProvider {
     public var defaultSchema: String { "public" }
+    public func catalog(schema: String, target: DeploymentTarget) -> Catalog? {
+        target == .postgres ? catalog(schema: schema) : nil
+    }
     public func retention(schema: String) -> [RetentionRule] { [] }
     public func erasure(schema: String) -> Erasure? { nil }
     public func keyRotation(schema: String) -> EncryptedHashedColumn? { nil }

@@ -3,7 +3,7 @@ public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         case identifierTooLong, duplicateName, unknownTable, unknownColumn, unknownType
         case unknownFunction, columnCountMismatch, unindexedForeignKey, emptyDefinition
-        case partitionKey
+        case partitionKey, citusPlacement
     }
 
     public let kind: Kind
@@ -204,6 +204,9 @@ extension Catalog {
                     errors.append(ModelError(.duplicateName, object, "policy \(policy.name) is declared twice"))
                 }
             }
+        }
+        if let citus {
+            for problem in citus.problems(in: self) { errors.append(ModelError(.citusPlacement, "citus", problem)) }
         }
         return errors
     }

@@ -17,13 +17,14 @@ final class GenerateCLITests: XCTestCase {
         try pgmigrate(arguments, environment: ["DATABASE_URL": try TestServer.settings().conninfo ?? ""])
     }
 
+    /// The migration files in a directory (not sql/citus/, the Citus history).
     private func files(_ directory: URL) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
     }
 
     /// The committed migrations: the tests add theirs after the last one.
     private var shipped: [String] {
-        get throws { try files(TestServer.repositoryRoot.appendingPathComponent("sql")).filter { $0.hasSuffix(".sql") } }
+        get throws { try files(TestServer.repositoryRoot.appendingPathComponent("sql")) }
     }
 
     /// "NNNN_name.sql" with the version `offset` after the last committed one.

@@ -163,8 +163,10 @@ public struct DriftReport: Sendable {
     public var cache: DriftCacheUse = .off
     /// Problems with the partitions of time-partitioned tables (not subject to `--ignore`).
     public var partitions: [PartitionFinding] = []
+    /// Tables placed otherwise than the model's Citus layout says (`--target citus`).
+    public var citusPlacement: [PartitionFinding] = []
 
-    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty || !partitions.isEmpty }
+    public var hasDrift: Bool { !changes.isEmpty || !exposures.isEmpty || !partitions.isEmpty || !citusPlacement.isEmpty }
 }
 
 /// Finds secret settings stored where other roles can read them.
@@ -232,7 +234,9 @@ public struct DriftCheck: Sendable {
         self.schema = schema
         self.target = target
         self.shadow = shadow
-        self.builder = builder ?? .renderedModel(catalog)
+        // A shadow database has no Citus: it gets the model's shape, and the
+        // placement is checked on the live database (CitusPlacementCheck).
+        self.builder = builder ?? .renderedModel(catalog.withoutCitusPlacement)
         self.ignore = ignore
     }
 
@@ -248,7 +252,8 @@ public struct DriftCheck: Sendable {
 
         let scope = InspectionScope.managed(by: catalog, schema: schema)
         let live = try target.connect(applicationName: "pgmigrate drift")
-        let actual = try measure(\.inspectLive) { try Inspector(connection: live).inspect(scope) }
+        var actual = try measure(\.inspectLive) { try Inspector(connection: live).inspect(scope) }
+        if catalog.citus != nil { actual = CitusPlacementCheck.removingCitusObjects(from: actual) }
         var desired: Catalog
         var cacheUse = DriftCacheUse.off
         if let cache, case .temporary = shadow, let builderKey = builder.cacheKey {
@@ -287,10 +292,16 @@ public struct DriftCheck: Sendable {
         } catch let error as PQError {
             throw PGMigrateError.from(error, while: "drift: checking partitions")
         }
+        let placement: [PartitionFinding]
+        do {
+            placement = try CitusPlacementCheck.findings(for: catalog, on: live)
+        } catch let error as PQError {
+            throw PGMigrateError.from(error, while: "drift: checking the Citus placement")
+        }
         timings.total = milliseconds(clock.now - start)
         return DriftReport(
             schema: schema, database: live.database, changes: kept, ignored: all.count - kept.count, timings: timings,
-            exposures: exposures, cache: cacheUse, partitions: partitions)
+            exposures: exposures, cache: cacheUse, partitions: partitions, citusPlacement: placement)
     }
 
     private func buildShadow(

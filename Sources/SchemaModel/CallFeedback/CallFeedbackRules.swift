@@ -11,19 +11,23 @@ public struct CallFeedbackRules: Hashable, Sendable {
     public var anonymizer: QualifiedName
     public var erasure: Erasure
 
-    /// Adds every generated object to the catalog.
-    public func apply(to catalog: inout Catalog) {
+    /// Adds every generated object to the catalog. On Citus the events'
+    /// lookups are also filtered by the tenant (the distribution column).
+    public func apply(to catalog: inout Catalog, target: DeploymentTarget = .postgres) {
         catalog.roles += tenancy.roles()
         catalog.usageGrantees = [tenancy.serviceRole, tenancy.tenantRole]
         catalog.functions += [tenancy.function(), updatedAt.function(), inheritedTenant.function()]
             + phone.functions()
-            + [stateMachine.function(lockKeyColumn: "id"), events.function(tenantColumn: inheritedTenant.column, currentTenant: tenancy.currentTenantFunction)]
+            + [stateMachine.function(lockKeyColumn: "id"), events.function(
+                tenantColumn: inheritedTenant.column, currentTenant: tenancy.currentTenantFunction, shardLocal: target == .citus)]
             + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
         for rule in retention {
             let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
-            catalog.functions.append(rule.function(columns: columns, executeGrantees: [tenancy.serviceRole]))
+            catalog.functions.append(rule.function(
+                columns: columns, executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))
         }
-        catalog.functions.append(erasure.function(executeGrantees: [tenancy.serviceRole]))
+        catalog.functions.append(erasure.function(
+            executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))
         for index in catalog.tables.indices where !catalog.tables[index].isExternal {
             var table = catalog.tables[index]
             if table.name == stateMachine.table { table.triggers.append(stateMachine.trigger()) }
@@ -197,6 +201,7 @@ public struct CallFeedbackModel: SchemaProvider {
     public init() {}
     public var defaultSchema: String { CallFeedbackSchema.defaultSchema }
     public func catalog(schema: String) -> Catalog { CallFeedbackSchema.catalog(schema: schema) }
+    public func catalog(schema: String, target: DeploymentTarget) -> Catalog? { CallFeedbackSchema.catalog(schema: schema, target: target) }
     public func retention(schema: String) -> [RetentionRule] { CallFeedbackSchema.rules(schema: schema).retention }
     public func erasure(schema: String) -> Erasure? { CallFeedbackSchema.rules(schema: schema).erasure }
     public func keyRotation(schema: String) -> EncryptedHashedColumn? { CallFeedbackSchema.rules(schema: schema).phone }

@@ -16,7 +16,7 @@ public enum CallFeedbackSchema {
 
     /// The model: tables plus the rules expanded into functions, triggers,
     /// policies, roles and grants.
-    public static func catalog(schema: String = defaultSchema) -> Catalog {
+    public static func catalog(schema: String = defaultSchema, target: DeploymentTarget = .postgres) -> Catalog {
         let names = Names(schema: schema)
         var catalog = Catalog(
             schemas: [schema],
@@ -37,8 +37,26 @@ public enum CallFeedbackSchema {
             ]
         )
         catalog.origin = "The call-feedback schema, generated from the Swift model in Sources/SchemaModel."
-        rules(schema: schema).apply(to: &catalog)
+        rules(schema: schema).apply(to: &catalog, target: target)
+        if target == .citus {
+            citusLayout(names).apply(to: &catalog)
+            catalog.origin = "The call-feedback schema for a Citus cluster (--target citus), generated from the Swift model in Sources/SchemaModel."
+        }
         return catalog
+    }
+
+    /// The Citus placement: every tenant table distributed by business_id and
+    /// co-located with call_sessions; the host application's tables and the
+    /// phone key check (read by the phone trigger on the workers) replicated
+    /// to every node; the erasure audit on the coordinator.
+    static func citusLayout(_ n: Names) -> CitusLayout {
+        CitusLayout(
+            distributionColumn: "business_id", colocateWith: n.callSessions,
+            referenceTables: [n.businesses, n.customerVerifications, n.phoneKeyCheck],
+            coordinatorTables: [n.erasureLog],
+            tenantSetting: "app.current_business_id", currentTenantFunction: n.qualified("get_current_business_id"),
+            setTenantFunction: n.qualified("set_current_business"), setTenantGrantees: [serviceRole, tenantRole],
+            forwardedSettings: [phoneKeySetting, newPhoneKeySetting])
     }
 
     /// pgcrypto's schema; the generated functions call it by this name.

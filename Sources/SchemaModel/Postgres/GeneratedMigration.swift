@@ -49,6 +49,7 @@ public struct GeneratedMigration: Hashable, Sendable {
         case "trigger": return "Triggers"
         case "policy", "rowsecurity": return "Row-level security"
         case "grant": return "Privileges"
+        case "citus": return "Citus (--target citus): the extension check, then the tables' placement"
         default: return kind
         }
     }

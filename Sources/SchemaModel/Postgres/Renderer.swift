@@ -9,7 +9,7 @@ public struct PostgresRenderer: Sendable {
     public init() {}
 
     public func statements(for catalog: Catalog) -> [Statement] {
-        var out: [Statement] = []
+        var out: [Statement] = catalog.citus?.preamble ?? []
         for ext in catalog.extensions { out.append(createExtension(ext)) }
         for schema in catalog.schemas where schema != "public" {
             out.append(Statement("schema \(schema)", "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifierIfNeeded(schema))"))
@@ -21,14 +21,31 @@ public struct PostgresRenderer: Sendable {
             }
         }
         for role in catalog.roles { out.append(createRole(role)) }
+        // On Citus, foreign keys and comments come after the tables are
+        // placed: a foreign key to a reference table would first turn a new
+        // table into a Citus local table, and distributing one drops its comments.
+        var afterPlacement: [Statement] = []
         for table in ordered(catalog.tables) {
-            out.append(createTable(table))
+            var created = table
+            if catalog.citus != nil && !table.isExternal {
+                created.foreignKeys = []
+                afterPlacement += table.foreignKeys.map { addConstraint(.foreignKey($0), to: table.name) }
+            }
+            out.append(createTable(created))
             if table.isExternal { continue }
             if let statement = createDefaultPartition(table) { out.append(statement) }
-            out += comments(on: table)
-            for index in table.indexes { out += createIndex(index, on: table.name) }
+            var tableStatements = comments(on: table)
+            for index in table.indexes { tableStatements += createIndex(index, on: table.name) }
+            if catalog.citus != nil {
+                out += tableStatements.filter { !$0.sql.hasPrefix("COMMENT ON ") }
+                afterPlacement += tableStatements.filter { $0.sql.hasPrefix("COMMENT ON ") }
+            } else {
+                out += tableStatements
+            }
         }
+        if let citus = catalog.citus { out += citus.placementStatements(ordered(catalog.tables)) + afterPlacement }
         for function in catalog.functions { out += createFunction(function) }
+        if let citus = catalog.citus, catalog.managedTables.contains(where: { !$0.triggers.isEmpty }) { out.append(citus.beforeTriggers) }
         for table in catalog.managedTables {
             for trigger in table.triggers { out += createTrigger(trigger, on: table.name) }
         }
