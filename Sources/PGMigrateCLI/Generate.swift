@@ -134,10 +134,14 @@ struct GenerateReport: Encodable {
         for phase in PlannedStep.Phase.allCases {
             let steps = outcome.plan.steps.filter { $0.phase == phase }
             guard !steps.isEmpty, index < outcome.files.count else { continue }
-            files.append(File(
-                name: outcome.files[index].fileName, transactional: phase.isTransactional,
-                steps: steps.map { Step(summary: $0.summary, hazards: $0.hazards.map(\.rawValue), note: $0.note, statements: $0.statements.map(\.sql)) }))
-            index += 1
+            // The partition swap is one file per table; every other phase one file.
+            let groups = phase == .partitionSwap ? steps.map { [$0] } : [steps]
+            for group in groups where index < outcome.files.count {
+                files.append(File(
+                    name: outcome.files[index].fileName, transactional: phase.isTransactional,
+                    steps: group.map { Step(summary: $0.summary, hazards: $0.hazards.map(\.rawValue), note: $0.note, statements: $0.statements.map(\.sql)) }))
+                index += 1
+            }
         }
         self.files = files
         hazards = outcome.plan.hazards.sorted().map(\.rawValue)

@@ -78,6 +78,24 @@ public struct PartitionMaintainer {
         ).rows.compactMap { $0[0] }
     }
 
+    /// The upper bound (a UTC day) of the partitions of `table` that are
+    /// neither time partitions nor the default: the legacy partition a
+    /// converted table keeps, `FOR VALUES FROM (MINVALUE) TO (bound)`.
+    static func legacyUpperBound(of table: Table, _ partitioning: RangePartitioning, on connection: Connection) throws -> CivilDay? {
+        let bounds = try connection.transaction { c -> [String] in
+            // Bounds print in the session's time zone: read them in UTC.
+            try c.execute("SET LOCAL TimeZone = 'UTC'")
+            return try c.execute(
+                """
+                SELECT substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM 'TO \\(''([0-9]{4}-[0-9]{2}-[0-9]{2})')
+                FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = pg_catalog.to_regclass($1) AND c.relname <> $2 AND c.relname !~ $3
+                """, [table.name.sql, partitioning.defaultPartitionName(of: table.name).name, "^" + table.name.name + "_p[0-9]{8}$"]
+            ).rows.compactMap { $0[0] }
+        }
+        return bounds.compactMap { CivilDay(iso: $0) }.max()
+    }
+
     /// The UTC day of the partition key, as `YYYY-MM-DD`.
     static func dayExpression(_ table: Table, _ partitioning: RangePartitioning) -> String {
         let key = quoteIdentifierIfNeeded(partitioning.column)
@@ -107,13 +125,15 @@ public struct PartitionMaintainer {
             let digits = name.dropFirst(prefix.count)
             return CivilDay(iso: "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))")
         }
+        // A legacy partition (a converted table, `[MINVALUE, bound)`) already
+        // takes every row before its upper bound: time partitions start there.
+        let covered = try Self.legacyUpperBound(of: table, partitioning, on: connection)
         var wanted: [CivilDay] = []
         var start = made.filter { $0 < todayStart }.max().map { interval.next(after: $0) } ?? todayStart
-        while start < todayStart {
-            wanted.append(start)
-            start = interval.next(after: start)
-        }
-        for _ in 0...partitioning.premake {
+        if let covered, start < covered { start = covered }
+        var last = todayStart
+        for _ in 0..<partitioning.premake { last = interval.next(after: last) }
+        while start <= last {
             wanted.append(start)
             start = interval.next(after: start)
         }

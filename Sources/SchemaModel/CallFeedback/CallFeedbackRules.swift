@@ -20,8 +20,10 @@ public struct CallFeedbackRules: Hashable, Sendable {
             + [stateMachine.function(lockKeyColumn: "id"), events.function(tenantColumn: inheritedTenant.column, currentTenant: tenancy.currentTenantFunction)]
             + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
         for rule in retention {
-            let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
-            catalog.functions.append(rule.function(columns: columns, executeGrantees: [tenancy.serviceRole]))
+            let table = catalog.table(rule.table)
+            let columns = table?.columns.map(\.name) ?? []
+            catalog.functions.append(rule.function(
+                columns: columns, executeGrantees: [tenancy.serviceRole], partitioned: table?.isPartitioned ?? false))
         }
         catalog.functions.append(erasure.function(executeGrantees: [tenancy.serviceRole]))
         for index in catalog.tables.indices where !catalog.tables[index].isExternal {

@@ -13,6 +13,10 @@ public struct PlannedStep: Hashable, Sendable {
         case concurrent
         /// A later transaction: VALIDATE CONSTRAINT, SET NOT NULL, UNIQUE USING INDEX.
         case validate
+        /// After validation, one transaction per table converted to a
+        /// time-partitioned one (`PartitionConversion`): the table becomes
+        /// the legacy partition of a new partitioned parent.
+        case partitionSwap
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -23,6 +27,7 @@ public struct PlannedStep: Hashable, Sendable {
             case .main: return ""
             case .concurrent: return "_indexes"
             case .validate: return "_validate"
+            case .partitionSwap: return "_partition"
             }
         }
 
@@ -43,6 +48,8 @@ public struct PlannedStep: Hashable, Sendable {
     /// Index builds and VALIDATE: may run long without blocking writers, so
     /// they run without `statement_timeout` (lock_timeout still applies).
     public var isLong: Bool
+    /// For a partition swap: the table's name, which names its file.
+    public var convertedTable: String?
 
     public init(
         _ phase: Phase, order: Int, _ summary: String, _ statements: [Statement], hazards: [Hazard] = [],
@@ -85,13 +92,23 @@ public struct SchemaPlan: Hashable, Sendable {
     public var isEmpty: Bool { steps.isEmpty }
     public var hazards: Set<Hazard> { Set(steps.flatMap(\.hazards)) }
 
-    /// One file per phase present, numbered from `firstVersion`.
+    /// One file per phase present, numbered from `firstVersion`; the
+    /// partition swap is one file per table (each holds that table's
+    /// ACCESS EXCLUSIVE lock alone, for milliseconds).
     public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
         var out: [GeneratedMigration] = []
         var version = firstVersion
         for phase in PlannedStep.Phase.allCases {
             let steps = self.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
+            if phase == .partitionSwap {
+                for step in steps {
+                    out.append(GeneratedMigration(
+                        version: version, name: (step.convertedTable ?? name) + phase.suffix, contents: render([step], phase: phase)))
+                    version += 1
+                }
+                continue
+            }
             out.append(GeneratedMigration(version: version, name: name + phase.suffix, contents: render(steps, phase: phase)))
             version += 1
         }
@@ -112,6 +129,10 @@ public struct SchemaPlan: Hashable, Sendable {
             text += "-- A build that fails leaves an INVALID index; `pgmigrate migrate` rebuilds it when re-run.\n"
         case .validate:
             text += "-- A later transaction: validation scans without blocking writers (SHARE UPDATE EXCLUSIVE).\n"
+        case .partitionSwap:
+            text += "-- One transaction: the table becomes the legacy partition of a new time-partitioned parent.\n"
+            text += "-- Its ACCESS EXCLUSIVE lock is held for catalogue work only (milliseconds, whatever its rows):\n"
+            text += "-- the validated bounds CHECK of an earlier file spares ATTACH the scan. Run `pgmigrate maintain` after.\n"
         }
         text += "-- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),\n"
         text += "-- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.\n"

@@ -106,7 +106,30 @@ public struct Planner: Sendable {
                 }
             }
         }
+        // Tables the model partitions that are plain in the database: the
+        // conversion recreates everything on them, so their other changes
+        // (the primary key gaining the partition key, …) are its business.
+        var converted = Set<QualifiedName>()
+        for change in changes where change.action == .alter && change.differs(in: .partitioning) {
+            guard case .table(let found)? = change.old, let table = modelTable(found.name) else { continue }
+            let old = actual.table(found.name) ?? found
+            guard old.partitioning == nil, table.partitioning != nil else {
+                throw PlanRefusal(
+                    "changing how \(table.name) is partitioned (\(change.description)) is not planned: only a plain table becomes a time-partitioned one; write that migration by hand (`pgmigrate new`)")
+            }
+            if let column = changes.first(where: { $0.table == table.name && $0.object.kind == .column }) {
+                throw PlanRefusal(
+                    "\(table.name) is converted to a partitioned table and its columns change too (\(column.description)): the legacy partition must have the parent's columns; change the columns in a migration of their own first")
+            }
+            steps += try partitionConversion(from: old, to: table)
+            converted.insert(table.name)
+        }
         for change in changes {
+            if let table = change.table ?? { if case .table(let t)? = change.old { return t.name } else { return nil } }(),
+                converted.contains(table)
+            {
+                continue
+            }
             steps += try plan(change, actual: actual)
         }
         return SchemaPlan(steps: steps)
