@@ -3,9 +3,8 @@
 -- No transaction: indexes are built and dropped CONCURRENTLY, so writers are not blocked.
 -- A build that fails leaves an INVALID index; `pgmigrate migrate` rebuilds it when re-run.
 -- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),
--- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.
-
-SET statement_timeout = 0;
+-- retried when it expires, and its statement_timeout (none unless `--statement-timeout`).
+-- Edited after generation: the generated `SET statement_timeout = 0` removed (lint: timeout-override).
 
 -- step 1: create unique index call_events_pkey_legacy on public.call_events (the conversion of public.call_events to a table partitioned by timestamp, part 2)
 -- hazards: index-build

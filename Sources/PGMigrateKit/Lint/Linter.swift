@@ -106,6 +106,10 @@ public struct Linter: Sendable {
         let tokens = parsed.statements.map { LintLexer.tokens($0.text) }
         let shapes = tokens.map { ShapeReader.shape(of: $0) }
         state.hasDDL = shapes.contains { $0.isDDL }
+        for shape in shapes {
+            if case .createTable(let table, _, _) = shape { state.namesTakenAgain.insert(table) }
+            if case .createIndex(let name?, _, _) = shape { state.namesTakenAgain.insert(name) }
+        }
         for (index, statement) in parsed.statements.enumerated() {
             check(shapes[index], statement: statement, index: index, tokens: tokens[index], state: &state, file: &file)
         }
@@ -121,6 +125,10 @@ public struct Linter: Sendable {
         /// Pre-existing objects this transaction holds ACCESS EXCLUSIVE on.
         var exclusive: [LintName] = []
         var addedLabels: [String: LintName] = [:]
+        /// Tables and indexes the file creates: renaming an existing one to
+        /// free its name for them is a swap (in a transaction, clients using
+        /// the name find the new object), not a rename that breaks them.
+        var namesTakenAgain: Set<LintName> = []
 
         init(transactional: Bool) { self.transactional = transactional }
         func existed(_ table: LintName) -> Bool { !createdTables.contains(table) }
@@ -219,7 +227,7 @@ public struct Linter: Sendable {
         case .alterTable(let table, let actions):
             alterTable(table, actions, state: &state, report: report)
         case .alterIndex(let name, let rename):
-            if rename, !state.createdIndexes.contains(name) {
+            if rename, !state.createdIndexes.contains(name), !(state.transactional && state.namesTakenAgain.contains(name)) {
                 report(LintRules.rename, "renaming index \(name) breaks clients and scripts that name it")
             }
         case .createType(let name):
@@ -341,8 +349,14 @@ public struct Linter: Sendable {
                 exclusive = true
                 context.columns[table]?[name] = nil
                 if existed { report(LintRules.dropColumn, "DROP COLUMN \(table).\(name) deletes its data", offset) }
-            case .rename:
+            case .rename(let newName):
                 exclusive = true
+                if let newName, existed, state.transactional {
+                    // The same relation under its new name: already locked, and it existed.
+                    let renamed = LintName(schema: table.schema, name: newName)
+                    if !state.exclusive.contains(renamed) { state.exclusive.append(renamed) }
+                    if state.namesTakenAgain.contains(table) { continue }
+                }
                 if existed { report(LintRules.rename, "renaming \(table) or one of its columns or constraints breaks running clients that use the old name", offset) }
             case .other(let weakLock, _):
                 if !weakLock { exclusive = true }
