@@ -86,4 +86,22 @@ BEGIN
 END
 $attach$;
 ALTER TABLE public.call_events_archive_legacy DROP CONSTRAINT call_events_archive_bounds_legacy;
+DO $partitions$
+DECLARE
+    first date := greatest(pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date, (SELECT substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([0-9]{4}-[0-9]{2}-[0-9]{2})')::date
+         FROM pg_catalog.pg_class c WHERE c.oid = 'public.call_events_archive_legacy'::pg_catalog.regclass));
+    last date := greatest((pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date + 7 * interval '1 day')::date, greatest(pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date, (SELECT substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([0-9]{4}-[0-9]{2}-[0-9]{2})')::date
+         FROM pg_catalog.pg_class c WHERE c.oid = 'public.call_events_archive_legacy'::pg_catalog.regclass)));
+    next date;
+BEGIN
+    WHILE first <= last LOOP
+        next := (first + interval '1 day')::date;
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF public.call_events_archive FOR VALUES FROM (%L) TO (%L)',
+            'public', 'call_events_archive_p' || pg_catalog.to_char(first, 'YYYYMMDD'),
+            pg_catalog.to_char(first, 'YYYY-MM-DD') || ' 00:00:00+00', pg_catalog.to_char(next, 'YYYY-MM-DD') || ' 00:00:00+00');
+        first := next;
+    END LOOP;
+END
+$partitions$;
 CREATE TABLE public.call_events_archive_default PARTITION OF public.call_events_archive DEFAULT;

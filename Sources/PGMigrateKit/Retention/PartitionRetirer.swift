@@ -165,6 +165,22 @@ public struct PartitionRetirer {
                 for name in foreignKeys {
                     try c.execute("ALTER TABLE \(partition.sql) DROP CONSTRAINT \(quoteIdentifierIfNeeded(name))")
                 }
+                // ATTACH wants the archive's CHECK constraints by name: the
+                // partition's equivalent ones (detached, now its own) are renamed.
+                let renames = try c.execute(
+                    """
+                    SELECT DISTINCT ON (a.conname) p.conname, a.conname FROM pg_catalog.pg_constraint p
+                    JOIN pg_catalog.pg_constraint a ON a.conrelid = pg_catalog.to_regclass($2) AND a.contype = 'c'
+                        AND pg_catalog.pg_get_constraintdef(a.oid) = pg_catalog.pg_get_constraintdef(p.oid)
+                    WHERE p.conrelid = pg_catalog.to_regclass($1) AND p.contype = 'c' AND p.conname <> a.conname
+                      AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint x WHERE x.conrelid = p.conrelid AND x.conname = a.conname)
+                    ORDER BY a.conname, p.conname
+                    """, [partition.sql, archive.name.sql]
+                ).rows
+                for row in renames {
+                    guard let from = row[0], let to = row[1] else { continue }
+                    try c.execute("ALTER TABLE \(partition.sql) RENAME CONSTRAINT \(quoteIdentifierIfNeeded(from)) TO \(quoteIdentifierIfNeeded(to))")
+                }
                 let archived = quoteIdentifierIfNeeded(archivedAt)
                 try c.execute("ALTER TABLE \(partition.sql) ADD COLUMN \(archived) \(archivedType.sql) NOT NULL DEFAULT pg_catalog.now()")
                 try c.execute("ALTER TABLE \(partition.sql) ALTER COLUMN \(archived) DROP DEFAULT")

@@ -238,7 +238,7 @@ public enum CallFeedbackSchema {
                 Index("idx_call_events_timestamp", on: ["timestamp"], comment: "Retention: events by age."),
             ],
             comment: "Log of events during a call's lifecycle.",
-            partitioning: RangePartitioning(by: "timestamp"))
+            partitioning: partitioning(by: "timestamp"))
     }
 
     static func callResponses(_ n: Names) -> Table {
@@ -361,7 +361,7 @@ public enum CallFeedbackSchema {
                 Index("idx_telephony_provider_logs_created_at", on: ["created_at"], comment: "Retention: provider logs by age."),
             ],
             comment: "Telephony provider interactions and metrics.",
-            partitioning: RangePartitioning(by: "created_at"))
+            partitioning: partitioning(by: "created_at"))
     }
 
     /// Events older than the retention window, moved here by the
@@ -390,7 +390,7 @@ public enum CallFeedbackSchema {
                 Index("idx_call_events_archive_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's archived events through row-level security."),
             ],
             comment: "Call events older than 90 days, moved here by retention; same access rules as call_events.",
-            partitioning: RangePartitioning(by: "timestamp"))
+            partitioning: partitioning(by: "timestamp"))
     }
 
     /// One row per GDPR erasure: when, by whom, how many rows. Never the
@@ -468,6 +468,13 @@ public enum CallFeedbackSchema {
         ForeignKey(
             name: "\(table)_call_session_id_fkey", columns: ["call_session_id", "business_id"],
             references: n.callSessions, ["id", "business_id"], onDelete: .cascade, onUpdate: .cascade)
+    }
+
+    /// Daily partitions (the default interval: retention runs daily), a
+    /// week made ahead by maintenance and already by the migration that
+    /// creates the table, and a default partition.
+    static func partitioning(by column: String) -> RangePartitioning {
+        RangePartitioning(by: column, premakeOnCreate: true)
     }
 
     static func pkey(_ table: String) -> PrimaryKey {

@@ -122,6 +122,11 @@ extension Planner {
         let attachTag = renderer.dollarTag(for: attachBody, preferred: "attach")
         swap.append(Statement("table \(legacy)", "DO \(attachTag)\n\(attachBody)\n\(attachTag)"))
         swap.append(renderer.dropConstraint(bounds, from: legacy))
+        let legacyBound = """
+            (SELECT substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM 'TO \\(''([0-9]{4}-[0-9]{2}-[0-9]{2})')::date
+                     FROM pg_catalog.pg_class c WHERE c.oid = \(quoteLiteral(legacy.sql))::pg_catalog.regclass)
+            """
+        if let partitions = renderer.createPartitionsAhead(new, notBefore: legacyBound) { swap.append(partitions) }
         if let partition = renderer.createDefaultPartition(new) { swap.append(partition) }
         var swapStep = PlannedStep(
             .partitionSwap, order: 10, "convert \(name) into a table partitioned by \(partitioning.column) (part 4)", swap,
