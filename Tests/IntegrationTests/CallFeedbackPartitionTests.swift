@@ -48,8 +48,8 @@ final class CallFeedbackPartitionTests: XCTestCase {
             """, [session, tenant.business, Self.rows])
         try c.execute(
             """
-            INSERT INTO public.call_events_archive (call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
-            SELECT $1, $2, 'initiated', '{}', now() - interval '200 days' + i * interval '1 second', 'system', NULL, now()
+            INSERT INTO public.call_events_archive (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
+            SELECT gen_random_uuid(), $1, $2, 'initiated', '{}', now() - interval '200 days' + i * interval '1 second', 'system', NULL, now()
             FROM generate_series(1, 1000) i
             """, [session, tenant.business])
         try c.execute(
@@ -179,37 +179,54 @@ final class CallFeedbackPartitionTests: XCTestCase {
     func testLateAndBackDatedInsertsLandAndAWeekWithoutCronIsSortedOutByTheNextRun() throws {
         let database = try makeDatabase()
         let c = try database.connect()
-        try F.prepare(c)
+        try F.prepare(c)  // the migration made today's partitions and a week ahead
         let day = try today(c)
-        let maintainer = PartitionMaintainer(tables: Self.catalog.tables)
-        // Cron last ran 8 days ago (making that day and 7 ahead, up to yesterday).
-        try maintainer.run(on: c, today: day.adding(days: -8))
         let tenant = try F.tenant(c)
         let old = try F.session(c, tenant, daysAgo: 101)
         let backfilled = try F.event(c, session: old, type: "initiated", daysAgo: 100)
         let late = try F.providerLog(c, session: old, daysAgo: 1)
-        let current = try F.session(c, tenant, daysAgo: 0.01)
-        let now = try F.event(c, session: current, type: "initiated", daysAgo: 0.001)
-        let log = try F.providerLog(c, session: current, daysAgo: 0.001)
         func partition(_ table: String, _ id: UUID) throws -> String {
             try c.execute("SELECT tableoid::regclass::text FROM public.\(table) WHERE id = $1", [id]).scalar(String.self)
         }
-        XCTAssertEqual(try partition("call_events", backfilled), "call_events_default")
-        XCTAssertEqual(try partition("telephony_provider_logs", late), "telephony_provider_logs_p\(day.adding(days: -1).compact)",
-                       "made ahead a week ago")
-        XCTAssertEqual(try partition("call_events", now), "call_events_default", "today was not made ahead 8 days ago")
+        XCTAssertEqual(try partition("call_events", backfilled), "call_events_default", "a back-fill 100 days old lands")
+        XCTAssertEqual(try partition("telephony_provider_logs", late), "telephony_provider_logs_default", "a provider log a day late lands")
+        // A week and more without cron: rows of days no run has made yet.
+        let current = try F.session(c, tenant, daysAgo: 0.01)
+        let inAWeek = "\(day.adding(days: 8)) 12:00:00+00"
+        let future = try c.execute(
+            "INSERT INTO public.call_events (call_session_id, event_type, timestamp, source) VALUES ($1, 'initiated', $2::timestamptz, 'system') RETURNING id",
+            [current, inAWeek]).scalar(UUID.self)
+        let log = try c.execute(
+            """
+            INSERT INTO public.telephony_provider_logs (call_session_id, provider, provider_call_id, operation, request_payload,
+                response_payload, status_code, latency_ms, success, created_at)
+            VALUES ($1, '46elks', 'c', 'initiate', '{}', '{}', 200, 1, true, $2::timestamptz) RETURNING id
+            """, [current, inAWeek]).scalar(UUID.self)
+        XCTAssertEqual(try partition("call_events", future), "call_events_default")
         XCTAssertEqual(try partition("telephony_provider_logs", log), "telephony_provider_logs_default")
-        // The next run fills the week, makes a week ahead and sorts the default partitions out.
-        let reports = try maintainer.run(on: c)
+        // The run a week later fills the days missed, makes a week ahead and sorts the default partitions out.
+        let reports = try PartitionMaintainer(tables: Self.catalog.tables).run(on: c, today: day.adding(days: 9))
         XCTAssertEqual(reports.first { $0.table == "public.call_events" }?.movedFromDefault, 2)
+        XCTAssertEqual(reports.first { $0.table == "public.telephony_provider_logs" }?.movedFromDefault, 2)
         XCTAssertEqual(try partition("call_events", backfilled), "call_events_p\(day.adding(days: -100).compact)")
-        XCTAssertEqual(try partition("call_events", now), "call_events_p\(day.compact)")
-        XCTAssertEqual(try partition("telephony_provider_logs", log), "telephony_provider_logs_p\(day.compact)")
+        XCTAssertEqual(try partition("call_events", future), "call_events_p\(day.adding(days: 8).compact)")
+        XCTAssertEqual(try partition("telephony_provider_logs", late), "telephony_provider_logs_p\(day.adding(days: -1).compact)")
+        XCTAssertEqual(try partition("telephony_provider_logs", log), "telephony_provider_logs_p\(day.adding(days: 8).compact)")
         for table in Self.partitioned {
             XCTAssertEqual(try count(c, "SELECT count(*) FROM public.\(table)_default"), 0, table)
-            XCTAssertEqual(try count(c, "SELECT count(*) FROM pg_class WHERE relname = $1", ["\(table)_p\(day.adding(days: 7).compact)"]), 1, table)
+            XCTAssertEqual(try count(c, "SELECT count(*) FROM pg_class WHERE relname = $1", ["\(table)_p\(day.adding(days: 16).compact)"]), 1, table)
         }
         XCTAssertEqual(try count(c, "SELECT count(*) FROM public.call_events"), 2)
+        // Inserts of every day in between still land, through the parent.
+        for offset in [-100, -1, 0, 3, 8, 16, 40] {
+            let at = "\(day.adding(days: offset)) 13:00:00+00"
+            XCTAssertNoThrow(try c.execute(
+                """
+                INSERT INTO public.telephony_provider_logs (call_session_id, provider, provider_call_id, operation, request_payload,
+                    response_payload, status_code, latency_ms, success, created_at)
+                VALUES ($1, '46elks', 'c', 'initiate', '{}', '{}', 200, 1, true, $2::timestamptz)
+                """, [current, at]), at)
+        }
     }
 
     // MARK: - Erasure reaches every partition

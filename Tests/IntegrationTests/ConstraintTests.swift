@@ -78,12 +78,12 @@ final class ConstraintTests: XCTestCase {
     }
 
     private func parentConstraint(_ error: PQError?) throws -> String? {
-        guard let error, let constraint = error.constraint, let table = error.table else { return error?.constraint }
+        guard let error, let constraint = error.constraint else { return error?.constraint }
         return try fixture.connection.execute(
             """
             SELECT coalesce((SELECT p.conname::text FROM pg_constraint c JOIN pg_constraint p ON p.oid = c.conparentid
-                             WHERE c.conname = $1 AND c.conrelid = to_regclass(quote_ident('public') || '.' || quote_ident($2))), $1)
-            """, [constraint, table]).scalar(String.self)
+                             WHERE c.conname = $1 LIMIT 1), $1)
+            """, [constraint]).scalar(String.self)
     }
 
     // MARK: - The migration itself

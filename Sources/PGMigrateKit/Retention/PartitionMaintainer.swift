@@ -24,6 +24,11 @@ public struct PartitionMaintainer {
         public var lockTimeoutMilliseconds = 2000
         public var attempts = 5
         public var retryDelayMilliseconds = 250
+        /// Per table: rows of the default partition on days already past
+        /// this many days stay there (purge sets it from its rules): the
+        /// rule's row path takes them next, once, instead of sorting them
+        /// into a partition only to move or drop that partition after.
+        public var leaveInDefaultOlderThanDays: [QualifiedName: Int] = [:]
         public init() {}
     }
 
@@ -146,12 +151,15 @@ public struct PartitionMaintainer {
             ).rows.compactMap { $0[0].flatMap { CivilDay(iso: $0) } }
             withRows = Array(Set(days.map { interval.start(containing: $0) })).sorted()
         }
+        let keepBefore = options.leaveInDefaultOlderThanDays[table.name].map { interval.start(containing: today.adding(days: -$0)) }
+        if let keepBefore { withRows = withRows.filter { $0 >= keepBefore } }
         func name(_ day: CivilDay) -> QualifiedName { partitioning.partitionName(of: table.name, startingOn: day) }
 
         if !withRows.isEmpty {
             let toCreate = Array(Set(withRows + wanted.filter { !existing.contains(name($0).name) })).sorted()
             report.movedFromDefault = try withRetries(on: connection) {
-                try moveDefaultRows(table, partitioning, key: key, intervals: toCreate, withRows: Set(withRows), on: connection)
+                try moveDefaultRows(
+                    table, partitioning, key: key, intervals: toCreate, withRows: Set(withRows), keepBefore: keepBefore, on: connection)
             }
             report.created = toCreate.map { name($0).name }
             return report
@@ -171,7 +179,7 @@ public struct PartitionMaintainer {
 
     private func moveDefaultRows(
         _ table: Table, _ partitioning: RangePartitioning, key: Column, intervals: [CivilDay], withRows: Set<CivilDay>,
-        on connection: Connection
+        keepBefore: CivilDay?, on connection: Connection
     ) throws -> Int {
         let renderer = PostgresRenderer()
         let parent = table.name.sql
@@ -201,13 +209,21 @@ public struct PartitionMaintainer {
                     try c.execute(statement.sql)
                 }
             }
-            guard moved == total else {
+            var kept = 0
+            if let keepBefore, partitioning.hasDefaultPartition, let statement = renderer.createDefaultPartition(table) {
+                // Rows past the rule's age go back to the fresh default, for the row path.
+                try c.execute(statement.sql)
+                kept = try c.execute(
+                    "INSERT INTO \(defaultName.sql) (\(columns)) SELECT \(columns) FROM \(moving.sql) WHERE \(keySQL) < \(partitioning.boundLiteral(keepBefore, for: key.type))"
+                ).rowsAffected
+            }
+            guard moved + kept == total else {
                 // Raised in the transaction, so it rolls back and nothing moves.
                 throw PGMigrateError(
                     .internalError,
                     "partition maintenance of \(table.name): \(total) rows in the default partition but \(moved) sorted; nothing moved")
             }
-            if let statement = renderer.createDefaultPartition(table) { try c.execute(statement.sql) }
+            if keepBefore == nil, let statement = renderer.createDefaultPartition(table) { try c.execute(statement.sql) }
             try c.execute("DROP TABLE \(moving.sql)")
             return moved
         }

@@ -112,6 +112,10 @@ public struct Purger {
             if let catalog, !options.dryRun {
                 var maintenance = PartitionMaintainer.Options()
                 maintenance.lockTimeoutMilliseconds = options.lockTimeoutMilliseconds
+                for rule in rules where PartitionRetirer(rule: rule, catalog: catalog) != nil {
+                    maintenance.leaveInDefaultOlderThanDays[rule.table] = min(
+                        maintenance.leaveInDefaultOlderThanDays[rule.table] ?? rule.olderThanDays, rule.olderThanDays)
+                }
                 // Only tables already partitioned: on a database not migrated
                 // (or not yet converted) the rules' own checks say what to do.
                 let partitioned = try catalog.tables.filter { table in
