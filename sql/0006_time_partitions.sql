@@ -3,7 +3,68 @@
 -- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),
 -- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.
 
--- step 1: replace function public.retention_call_events_archive(integer)
+-- step 1: replace function public.call_events_rules()
+-- hazards: none
+-- note: CREATE OR REPLACE: the signature is unchanged, dependent triggers and policies stay
+CREATE OR REPLACE FUNCTION public.call_events_rules()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    session_status text;
+    session_tenant uuid;
+    latest timestamp with time zone;
+BEGIN
+    -- The rules must see events and status changes committed while this
+    -- insert waited for the lock; only READ COMMITTED takes a new snapshot
+    -- per statement, so other isolation levels are refused.
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'writes to call_events need READ COMMITTED isolation; this transaction is %', pg_catalog.current_setting('transaction_isolation')
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.call_session_id::text));
+    SELECT s.status::text, s.business_id, (SELECT max(e.timestamp) FROM public.call_events e WHERE e.call_session_id = s.id) INTO session_status, session_tenant, latest
+FROM public.call_sessions s WHERE s.id = NEW.call_session_id;
+    IF NOT FOUND THEN
+        IF NEW.business_id IS NULL AND NEW.call_session_id IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey'
+                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey',
+                      DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
+        END IF;
+        RETURN NEW; -- the foreign key (or row-level security) rejects the row
+    END IF;
+    IF NEW.business_id IS NULL THEN
+        NEW.business_id := session_tenant;
+    END IF;
+    IF session_tenant IS DISTINCT FROM COALESCE(public.get_current_business_id(), session_tenant) THEN
+        RETURN NEW; -- another tenant's session: row-level security rejects the row; nothing about the session is told
+    END IF;
+    IF NOT ((session_status = 'initiated' AND NEW.event_type IN ('initiated', 'connecting', 'failed'))
+                     OR (session_status = 'connecting' AND NEW.event_type IN ('connecting', 'answered', 'ai_connected', 'failed'))
+                     OR (session_status = 'in_progress' AND NEW.event_type IN ('answered', 'ai_connected', 'question_asked', 'response_received', 'warning_sent', 'timeout', 'completed', 'failed'))
+                     OR (session_status = 'completed' AND NEW.event_type IN ('completed'))
+                     OR (session_status = 'failed' AND NEW.event_type IN ('failed'))
+                     OR (session_status = 'timeout' AND NEW.event_type IN ('timeout'))) THEN
+        RAISE EXCEPTION 'invalid call_events.event_type: % is not allowed while the call session is %', NEW.event_type, session_status
+            USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                  COLUMN = 'event_type', CONSTRAINT = 'call_events_event_type_allowed';
+    END IF;
+    IF latest IS NOT NULL AND NEW.timestamp < latest THEN
+        RAISE EXCEPTION 'invalid call_events.timestamp: % is earlier than the session''s latest event (%)', NEW.timestamp, latest
+            USING ERRCODE = 'check_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                  COLUMN = 'timestamp', CONSTRAINT = 'call_events_timestamp_chronological';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+REVOKE ALL ON FUNCTION public.call_events_rules() FROM PUBLIC;
+COMMENT ON FUNCTION public.call_events_rules() IS 'Event type must suit the session status; timestamps never go backwards within a session.';
+
+-- step 2: replace function public.retention_call_events_archive(integer)
 -- hazards: none
 -- note: CREATE OR REPLACE: the signature is unchanged, dependent triggers and policies stay
 CREATE OR REPLACE FUNCTION public.retention_call_events_archive(batch_size integer DEFAULT 500)
@@ -37,7 +98,7 @@ REVOKE ALL ON FUNCTION public.retention_call_events_archive(integer) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION public.retention_call_events_archive(integer) TO call_service;
 COMMENT ON FUNCTION public.retention_call_events_archive(integer) IS 'Retention rule call_events_archive: Call events older than 90 days are archived. One batch per call.';
 
--- step 2: replace function public.retention_telephony_provider_logs_purge(integer)
+-- step 3: replace function public.retention_telephony_provider_logs_purge(integer)
 -- hazards: none
 -- note: CREATE OR REPLACE: the signature is unchanged, dependent triggers and policies stay
 CREATE OR REPLACE FUNCTION public.retention_telephony_provider_logs_purge(batch_size integer DEFAULT 500)
@@ -67,7 +128,32 @@ REVOKE ALL ON FUNCTION public.retention_telephony_provider_logs_purge(integer) F
 GRANT EXECUTE ON FUNCTION public.retention_telephony_provider_logs_purge(integer) TO call_service;
 COMMENT ON FUNCTION public.retention_telephony_provider_logs_purge(integer) IS 'Retention rule telephony_provider_logs_purge: Telephony provider logs older than 30 days are purged. One batch per call.';
 
--- step 3: add CHECK public.call_events.call_events_bounds_legacy NOT VALID (the conversion of public.call_events to a table partitioned by timestamp, part 1)
+-- step 4: replace function public.set_business_id_from_call_sessions()
+-- hazards: none
+-- note: CREATE OR REPLACE: the signature is unchanged, dependent triggers and policies stay
+CREATE OR REPLACE FUNCTION public.set_business_id_from_call_sessions()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NEW.business_id IS NULL THEN
+        SELECT p.business_id INTO NEW.business_id FROM public.call_sessions p WHERE p.id = NEW.call_session_id;
+        IF NOT FOUND AND NEW.call_session_id IS NOT NULL THEN
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey'
+                USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey',
+                      DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$function$;
+REVOKE ALL ON FUNCTION public.set_business_id_from_call_sessions() FROM PUBLIC;
+COMMENT ON FUNCTION public.set_business_id_from_call_sessions() IS 'Fills business_id from the parent call_sessions row when the insert omits it.';
+
+-- step 5: add CHECK public.call_events.call_events_bounds_legacy NOT VALID (the conversion of public.call_events to a table partitioned by timestamp, part 1)
 -- hazards: access-exclusive-lock
 -- note: brief lock; until the swap, an insert with timestamp two days ahead or later fails (23514)
 DO $bounds$
@@ -80,7 +166,7 @@ BEGIN
 END
 $bounds$;
 
--- step 4: add CHECK public.call_events_archive.call_events_archive_bounds_legacy NOT VALID (the conversion of public.call_events_archive to a table partitioned by timestamp, part 1)
+-- step 6: add CHECK public.call_events_archive.call_events_archive_bounds_legacy NOT VALID (the conversion of public.call_events_archive to a table partitioned by timestamp, part 1)
 -- hazards: access-exclusive-lock
 -- note: brief lock; until the swap, an insert with timestamp two days ahead or later fails (23514)
 DO $bounds$
@@ -93,7 +179,7 @@ BEGIN
 END
 $bounds$;
 
--- step 5: add CHECK public.telephony_provider_logs.telephony_provider_logs_bounds_legacy NOT VALID (the conversion of public.telephony_provider_logs to a table partitioned by created_at, part 1)
+-- step 7: add CHECK public.telephony_provider_logs.telephony_provider_logs_bounds_legacy NOT VALID (the conversion of public.telephony_provider_logs to a table partitioned by created_at, part 1)
 -- hazards: access-exclusive-lock
 -- note: brief lock; until the swap, an insert with created_at two days ahead or later fails (23514)
 DO $bounds$

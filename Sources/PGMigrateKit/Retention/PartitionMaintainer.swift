@@ -210,12 +210,15 @@ public struct PartitionMaintainer {
                 }
             }
             var kept = 0
-            if let keepBefore, partitioning.hasDefaultPartition, let statement = renderer.createDefaultPartition(table) {
-                // Rows past the rule's age go back to the fresh default, for the row path.
-                try c.execute(statement.sql)
+            if let keepBefore, partitioning.hasDefaultPartition {
+                // Rows past the rule's age go back to a fresh default, for the
+                // row path: filled as a plain table (no row trigger fires
+                // again), then attached.
+                try c.execute("CREATE TABLE \(defaultName.sql) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
                 kept = try c.execute(
                     "INSERT INTO \(defaultName.sql) (\(columns)) SELECT \(columns) FROM \(moving.sql) WHERE \(keySQL) < \(partitioning.boundLiteral(keepBefore, for: key.type))"
                 ).rowsAffected
+                try c.execute("ALTER TABLE \(parent) ATTACH PARTITION \(defaultName.sql) DEFAULT")
             }
             guard moved + kept == total else {
                 // Raised in the transaction, so it rolls back and nothing moves.
