@@ -85,7 +85,7 @@ WITH batch AS (
     LIMIT %s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
-    DELETE FROM public.call_events t WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
+    DELETE FROM public.call_events t WHERE (timestamp < pg_catalog.now() - interval '90 days') AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
     RETURNING t.*
 )
 INSERT INTO public.call_events_archive (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
@@ -119,7 +119,7 @@ WITH batch AS (
     LIMIT %s
     FOR UPDATE SKIP LOCKED
 )
-DELETE FROM public.telephony_provider_logs t WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
+DELETE FROM public.telephony_provider_logs t WHERE (created_at < pg_catalog.now() - interval '30 days') AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
 RETURNING t.id, NULL::text
 $batch$, batch_size);
 END
