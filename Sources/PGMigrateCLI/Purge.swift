@@ -50,7 +50,7 @@ struct Purge: ParsableCommand {
                 line += " in \(counted(report.batches, "batch", "batches")) (\(report.milliseconds) ms, longest batch \(report.longestBatchMilliseconds) ms)"
             }
             if !report.partitions.isEmpty {
-                line += "; \(counted(report.partitions.count, "whole partition")) (\(counted(report.partitionRows, "row"))) \(verb)"
+                line += ", \(counted(report.partitionRows, "row")) of them in \(counted(report.partitions.count, "whole partition"))"
             }
             if report.stoppedEarly {
                 line = report.batches == 0 && !dryRun

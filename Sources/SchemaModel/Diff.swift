@@ -40,6 +40,7 @@ public enum SchemaAttribute: String, Hashable, Sendable, CaseIterable {
     case searchPath = "search_path", execute
     case privileges, usage
     case attributes, owner
+    case partitioning
 }
 
 /// One difference between the desired catalog (the model) and the actual
@@ -180,6 +181,14 @@ public struct SchemaDiffer: Sendable {
         }
         if expected.rowSecurity.forced != actual.rowSecurity.forced {
             out.append(.changed(rls, .forced, expected: onOff(expected.rowSecurity.forced), actual: onOff(actual.rowSecurity.forced)))
+        }
+        // Partitioned or not, and by which key (interval and premake are
+        // maintenance settings, not in the catalogue: PartitionSetCheck
+        // checks what maintenance made).
+        let expectedKey = expected.partitioning.map { "PARTITION BY RANGE (\(quoteIdentifierIfNeeded($0.column)))" } ?? "not partitioned"
+        let actualKey = actual.partitioning.map { "PARTITION BY RANGE (\(quoteIdentifierIfNeeded($0.column)))" } ?? "not partitioned"
+        if expectedKey != actualKey {
+            out.append(.changed(object, .partitioning, expected: expectedKey, actual: actualKey))
         }
         // An owner bypasses row-level security that is not forced, so a table
         // owned by a role its policies restrict is a hole, whatever the policies say.

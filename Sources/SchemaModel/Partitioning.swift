@@ -16,6 +16,11 @@ public struct RangePartitioning: Hashable, Sendable, Codable {
     /// A default partition catches a row no time partition takes (maintenance
     /// has not run, or a back-dated row); maintenance moves such rows out.
     public var hasDefaultPartition: Bool
+    /// Whether the statement that creates the table (a migration) also makes
+    /// the current interval's partition and `premake` after it, computed
+    /// from the date it runs: inserts land in their own partitions and drift
+    /// is clean from the first migrate, before cron's first `maintain`.
+    public var premakeOnCreate: Bool
 
     /// Daily partitions: retention runs daily, so with day partitions every
     /// partition but the one straddling the cut-off is wholly past its age
@@ -29,12 +34,13 @@ public struct RangePartitioning: Hashable, Sendable, Codable {
 
     public init(
         by column: String, interval: PartitionInterval = RangePartitioning.defaultInterval,
-        premake: Int = RangePartitioning.defaultPremake, defaultPartition: Bool = true
+        premake: Int = RangePartitioning.defaultPremake, defaultPartition: Bool = true, premakeOnCreate: Bool = false
     ) {
         self.column = column
         self.interval = interval
         self.premake = premake
         self.hasDefaultPartition = defaultPartition
+        self.premakeOnCreate = premakeOnCreate
     }
 
     /// The default partition's name: the parent's name with `_default`.

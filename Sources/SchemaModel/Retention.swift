@@ -110,6 +110,11 @@ public struct RetentionRule: Hashable, Sendable {
         // hashed subplan probed once per fetched row (an `= ANY` of row values
         // would compare every fetched row with every batch row, in every partition).
         if partitioned { rows += " AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE" }
+        // The rule's predicate again (the batch's rows are locked, so it still
+        // holds for them): on a partitioned table it prunes, when the executor
+        // starts, every partition too young for the rule, which the ctid
+        // list would otherwise probe one by one.
+        if partitioned { rows = "(\(where_)) AND " + rows }
         let query: String
         switch action {
         case .archive(let archive, let archivedAt):

@@ -632,14 +632,18 @@ func raiseText(_ name: String) -> String { name.replacingAll("%", with: "%%") }
 
 /// The RAISE a trigger uses when the parent row of a child's foreign key is
 /// missing: the same SQLSTATE (23503), constraint name (`<table>_<column>_fkey`,
-/// from the trigger's table) and detail as the foreign key itself would give.
+/// from the trigger's table, or from its partitioned parent when the trigger
+/// fires on a partition, as PostgreSQL names a partition's foreign key after
+/// the parent's) and detail as the foreign key itself would give. The
+/// catalogue is read only on this error path.
 func missingParentError(foreignKey: String, parent: QualifiedName, indent: String) -> String {
     let column = quoteIdentifierIfNeeded(foreignKey)
     let suffix = quoteLiteral("_\(foreignKey)_fkey")
+    let constraint = "coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || \(suffix)"
     return [
-        "RAISE EXCEPTION 'insert or update on table \"%\" violates foreign key constraint \"%\"', TG_TABLE_NAME, TG_TABLE_NAME || \(suffix)",
+        "RAISE EXCEPTION 'insert or update on table \"%\" violates foreign key constraint \"%\"', TG_TABLE_NAME, \(constraint)",
         "    USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,",
-        "          CONSTRAINT = TG_TABLE_NAME || \(suffix),",
+        "          CONSTRAINT = \(constraint),",
         "          DETAIL = \(quoteLiteral("Key (\(foreignKey))=(")) || NEW.\(column) || \(quoteLiteral(") is not present in table \"\(parent.name)\"."));",
     ].joined(separator: "\n" + indent)
 }

@@ -57,7 +57,8 @@ final class CallFeedbackModelTests: XCTestCase {
             let table = try XCTUnwrap(catalog.table(QualifiedName("public", name)), name)
             XCTAssertEqual(table.columns.map(\.name), columns, name)
             XCTAssertFalse(table.isExternal, name)
-            XCTAssertEqual(table.primaryKey?.columns, ["id"], name)
+            // A time-partitioned table's primary key includes its partition key.
+            XCTAssertEqual(table.primaryKey?.columns, ["id"] + (table.partitioning.map { [$0.column] } ?? []), name)
         }
     }
 

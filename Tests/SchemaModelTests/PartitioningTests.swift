@@ -124,8 +124,11 @@ final class PartitioningTests: XCTestCase {
         XCTAssertFalse(plain.contains("tableoid"))
         XCTAssertTrue(partitioned.contains("SELECT t.ctid AS row_id, t.tableoid AS rel_id FROM app.events t"), partitioned)
         XCTAssertTrue(partitioned.contains(
-            "WHERE t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE"),
+            "t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE"),
             partitioned)
+        // The rule's predicate again, so executor-start pruning skips partitions too young for it.
+        XCTAssertTrue(partitioned.contains("DELETE FROM app.events t WHERE (at < pg_catalog.now() - interval '30 days') AND t.ctid"), partitioned)
+        XCTAssertFalse(plain.contains("DELETE FROM app.events t WHERE (at"), plain)
     }
 
     func testGenerateCreatesANewPartitionedTableWithItsDefaultPartition() throws {

@@ -1,7 +1,7 @@
 -- The call-feedback schema for a Citus cluster (--target citus), generated from the Swift model in Sources/SchemaModel.
 -- Do not edit by hand: change the model, run `pgmigrate generate`, review the diff.
 -- CI runs `pgmigrate generate --check`, which fails when this file and the model disagree.
--- Objects: 9 tables, 6 enum types, 25 functions, 398 statements.
+-- Objects: 9 tables, 6 enum types, 25 functions, 404 statements.
 
 -- Citus (--target citus): the extension check, then the tables' placement
 
@@ -195,10 +195,29 @@ CREATE TABLE public.call_events (
     timestamp timestamp with time zone DEFAULT now() NOT NULL,
     source public.call_event_source NOT NULL,
     metadata jsonb,
-    CONSTRAINT call_events_pkey PRIMARY KEY (id, business_id),
+    CONSTRAINT call_events_pkey PRIMARY KEY (id, timestamp, business_id),
     CONSTRAINT call_events_event_data_is_object CHECK (jsonb_typeof(event_data) = 'object'),
     CONSTRAINT call_events_metadata_is_object CHECK (jsonb_typeof(metadata) = 'object')
-);
+) PARTITION BY RANGE (timestamp);
+
+DO $partitions$
+DECLARE
+    first date := pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date;
+    last date := greatest((pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date + 7 * interval '1 day')::date, pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date);
+    next date;
+BEGIN
+    WHILE first <= last LOOP
+        next := (first + interval '1 day')::date;
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF public.call_events FOR VALUES FROM (%L) TO (%L)',
+            'public', 'call_events_p' || pg_catalog.to_char(first, 'YYYYMMDD'),
+            pg_catalog.to_char(first, 'YYYY-MM-DD') || ' 00:00:00+00', pg_catalog.to_char(next, 'YYYY-MM-DD') || ' 00:00:00+00');
+        first := next;
+    END LOOP;
+END
+$partitions$;
+
+CREATE TABLE public.call_events_default PARTITION OF public.call_events DEFAULT;
 
 CREATE INDEX idx_call_events_session_timestamp ON public.call_events (call_session_id, timestamp);
 
@@ -269,11 +288,30 @@ CREATE TABLE public.telephony_provider_logs (
     success boolean NOT NULL,
     error_message text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT telephony_provider_logs_pkey PRIMARY KEY (id, business_id),
+    CONSTRAINT telephony_provider_logs_pkey PRIMARY KEY (id, created_at, business_id),
     CONSTRAINT telephony_provider_logs_status_code_valid_http CHECK (status_code >= 100 AND status_code <= 599),
     CONSTRAINT telephony_provider_logs_latency_ms_non_negative CHECK (latency_ms >= 0),
     CONSTRAINT telephony_provider_logs_error_message_required_on_failure CHECK (success OR (error_message IS NOT NULL AND btrim(error_message) <> ''))
-);
+) PARTITION BY RANGE (created_at);
+
+DO $partitions$
+DECLARE
+    first date := pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date;
+    last date := greatest((pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date + 7 * interval '1 day')::date, pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date);
+    next date;
+BEGIN
+    WHILE first <= last LOOP
+        next := (first + interval '1 day')::date;
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF public.telephony_provider_logs FOR VALUES FROM (%L) TO (%L)',
+            'public', 'telephony_provider_logs_p' || pg_catalog.to_char(first, 'YYYYMMDD'),
+            pg_catalog.to_char(first, 'YYYY-MM-DD') || ' 00:00:00+00', pg_catalog.to_char(next, 'YYYY-MM-DD') || ' 00:00:00+00');
+        first := next;
+    END LOOP;
+END
+$partitions$;
+
+CREATE TABLE public.telephony_provider_logs_default PARTITION OF public.telephony_provider_logs DEFAULT;
 
 CREATE INDEX idx_telephony_provider_logs_session ON public.telephony_provider_logs (call_session_id);
 
@@ -291,10 +329,29 @@ CREATE TABLE public.call_events_archive (
     source public.call_event_source NOT NULL,
     metadata jsonb,
     archived_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT call_events_archive_pkey PRIMARY KEY (id, business_id),
+    CONSTRAINT call_events_archive_pkey PRIMARY KEY (id, timestamp, business_id),
     CONSTRAINT call_events_archive_event_data_is_object CHECK (jsonb_typeof(event_data) = 'object'),
     CONSTRAINT call_events_archive_metadata_is_object CHECK (jsonb_typeof(metadata) = 'object')
-);
+) PARTITION BY RANGE (timestamp);
+
+DO $partitions$
+DECLARE
+    first date := pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date;
+    last date := greatest((pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date + 7 * interval '1 day')::date, pg_catalog.date_trunc('day', (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date);
+    next date;
+BEGIN
+    WHILE first <= last LOOP
+        next := (first + interval '1 day')::date;
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF public.call_events_archive FOR VALUES FROM (%L) TO (%L)',
+            'public', 'call_events_archive_p' || pg_catalog.to_char(first, 'YYYYMMDD'),
+            pg_catalog.to_char(first, 'YYYY-MM-DD') || ' 00:00:00+00', pg_catalog.to_char(next, 'YYYY-MM-DD') || ' 00:00:00+00');
+        first := next;
+    END LOOP;
+END
+$partitions$;
+
+CREATE TABLE public.call_events_archive_default PARTITION OF public.call_events_archive DEFAULT;
 
 CREATE INDEX idx_call_events_archive_session ON public.call_events_archive (call_session_id);
 
@@ -585,9 +642,9 @@ BEGIN
     IF NEW.business_id IS NULL THEN
         SELECT p.business_id INTO NEW.business_id FROM public.call_sessions p WHERE p.id = NEW.call_session_id;
         IF NOT FOUND AND NEW.call_session_id IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_call_session_id_fkey'
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey'
                 USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                      CONSTRAINT = TG_TABLE_NAME || '_call_session_id_fkey',
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey',
                       DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
         END IF;
     END IF;
@@ -1036,9 +1093,9 @@ BEGIN
 FROM public.call_sessions s WHERE s.id = NEW.call_session_id AND s.business_id = NEW.business_id;
     IF NOT FOUND THEN
         IF NEW.business_id IS NULL AND NEW.call_session_id IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_call_session_id_fkey'
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey'
                 USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                      CONSTRAINT = TG_TABLE_NAME || '_call_session_id_fkey',
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_call_session_id_fkey',
                       DETAIL = 'Key (call_session_id)=(' || NEW.call_session_id || ') is not present in table "call_sessions".';
         END IF;
         RETURN NEW; -- the foreign key (or row-level security) rejects the row
@@ -1110,13 +1167,13 @@ BEGIN
     FOR tenant IN SELECT DISTINCT t.business_id FROM public.call_events t WHERE timestamp < pg_catalog.now() - interval '90 days' LOOP
         RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.ctid AS row_id FROM public.call_events t
+    SELECT t.ctid AS row_id, t.tableoid AS rel_id FROM public.call_events t
     WHERE t.business_id = %1$L AND (timestamp < pg_catalog.now() - interval '90 days')
     ORDER BY t.timestamp
     LIMIT %2$s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
-    DELETE FROM public.call_events t WHERE t.business_id = %1$L AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
+    DELETE FROM public.call_events t WHERE (t.business_id = %1$L AND (timestamp < pg_catalog.now() - interval '90 days')) AND t.business_id = %1$L AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
     RETURNING t.*
 )
 INSERT INTO public.call_events_archive (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata, archived_at)
@@ -1153,13 +1210,13 @@ BEGIN
     FOR tenant IN SELECT DISTINCT t.business_id FROM public.telephony_provider_logs t WHERE created_at < pg_catalog.now() - interval '30 days' LOOP
         RETURN QUERY EXECUTE pg_catalog.format($batch$
 WITH batch AS (
-    SELECT t.ctid AS row_id FROM public.telephony_provider_logs t
+    SELECT t.ctid AS row_id, t.tableoid AS rel_id FROM public.telephony_provider_logs t
     WHERE t.business_id = %1$L AND (created_at < pg_catalog.now() - interval '30 days')
     ORDER BY t.created_at
     LIMIT %2$s
     FOR UPDATE SKIP LOCKED
 )
-DELETE FROM public.telephony_provider_logs t WHERE t.business_id = %1$L AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch))
+DELETE FROM public.telephony_provider_logs t WHERE (t.business_id = %1$L AND (created_at < pg_catalog.now() - interval '30 days')) AND t.business_id = %1$L AND t.ctid = ANY (ARRAY(SELECT row_id FROM batch)) AND ((t.tableoid, t.ctid) IN (SELECT rel_id, row_id FROM batch)) IS TRUE
 RETURNING t.id, NULL::text
 $batch$, tenant, batch_size - done);
         GET DIAGNOSTICS n = ROW_COUNT;

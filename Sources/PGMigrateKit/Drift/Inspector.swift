@@ -95,6 +95,9 @@ public struct Inspector {
             table.rowSecurity = RowSecurity(enabled: try row.decode("relrowsecurity"), forced: try row.decode("relforcerowsecurity"))
             table.grants = try grants(row)
             table.owner = try row.decode("owner")
+            if let key: String = try row.decodeIfPresent("partition_key") {
+                table.partitioning = Self.partitioning(key)
+            }
             tables[name] = table
             order.append(name)
         }
@@ -307,6 +310,21 @@ public struct Inspector {
         return .other(spelling)
     }
 
+    /// A partitioned table's key as read back: `pg_get_partkeydef` of a
+    /// single-column range key (`RANGE ("timestamp")`) gives that column;
+    /// any other key (list, hash, several columns, an expression) keeps its
+    /// whole definition as the "column", so it differs from every model
+    /// value. Interval and premake are not in the catalogue (the model's
+    /// defaults are read back; the differ compares the key column only).
+    static func partitioning(_ definition: String) -> RangePartitioning {
+        if let inner = parenthesised(definition, prefix: "RANGE"), !inner.contains(","), !inner.contains("(") {
+            let column = inner.hasPrefix("\"") && inner.hasSuffix("\"") && inner.count >= 2
+                ? String(inner.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : inner
+            if !column.contains(" ") || inner.hasPrefix("\"") { return RangePartitioning(by: column) }
+        }
+        return RangePartitioning(by: definition)
+    }
+
     private static func parenthesised(_ spelling: String, prefix: String) -> String? {
         guard spelling.hasPrefix(prefix + "("), spelling.hasSuffix(")") else { return nil }
         return String(spelling.dropFirst(prefix.count + 1).dropLast())
@@ -359,6 +377,7 @@ enum Queries {
 
         SELECT t.relname, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class') AS comment,
             pg_get_userbyid(c.relowner) AS owner,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
             coalesce((SELECT json_agg(json_build_object(
                     'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,
                     'privilege', a.privilege_type) ORDER BY a.grantee, a.privilege_type)

@@ -107,11 +107,15 @@ extension Generator {
         }
         let replay = settings.withDatabase(name)
         _ = try Migrator(settings: replay, directory: directory).migrate()
+        // As a deployment runs it: migrate, then partition maintenance (the
+        // time partitions depend on the date, so no migration makes them).
+        let connection = try replay.connect(applicationName: "pgmigrate generate --check")
+        try PartitionMaintainer(tables: catalog.tables).run(on: connection)
         let report = try DriftCheck(catalog: catalog, schema: schema, target: replay).run()
         guard report.hasDrift else { return }
-        let shown = report.changes.map { "\($0)" }.joined(separator: "; ")
+        let shown = (report.changes.map { "\($0)" } + report.partitions.map(\.description)).joined(separator: "; ")
         throw PGMigrateError(
             .differences,
-            "replaying \(directory.path) does not give the model (\(report.changes.count) differences): \(shown); run `pgmigrate generate` and commit the new file(s)")
+            "replaying \(directory.path) does not give the model (\(report.changes.count + report.partitions.count) differences): \(shown); run `pgmigrate generate` and commit the new file(s)")
     }
 }

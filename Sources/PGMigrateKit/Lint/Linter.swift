@@ -114,6 +114,10 @@ public struct Linter: Sendable {
             online = online && shapes[index].isLongOnlineStep(transactional: parsed.transactional)
         }
         state.onlyLongOnlineStepsAfter = onlineAfter
+        for shape in shapes {
+            if case .createTable(let table, _, _) = shape { state.namesTakenAgain.insert(table) }
+            if case .createIndex(let name?, _, _) = shape { state.namesTakenAgain.insert(name) }
+        }
         for (index, statement) in parsed.statements.enumerated() {
             check(shapes[index], statement: statement, index: index, tokens: tokens[index], state: &state, file: &file)
         }
@@ -131,6 +135,10 @@ public struct Linter: Sendable {
         var addedLabels: [String: LintName] = [:]
         /// Per statement: whether every statement after it is a long online step.
         var onlyLongOnlineStepsAfter: [Bool] = []
+        /// Tables and indexes the file creates: renaming an existing one to
+        /// free its name for them is a swap (in a transaction, clients using
+        /// the name find the new object), not a rename that breaks them.
+        var namesTakenAgain: Set<LintName> = []
 
         init(transactional: Bool) { self.transactional = transactional }
         func existed(_ table: LintName) -> Bool { !createdTables.contains(table) }
@@ -229,7 +237,7 @@ public struct Linter: Sendable {
         case .alterTable(let table, let actions):
             alterTable(table, actions, state: &state, report: report)
         case .alterIndex(let name, let rename):
-            if rename, !state.createdIndexes.contains(name) {
+            if rename, !state.createdIndexes.contains(name), !(state.transactional && state.namesTakenAgain.contains(name)) {
                 report(LintRules.rename, "renaming index \(name) breaks clients and scripts that name it")
             }
         case .createType(let name):
@@ -352,8 +360,14 @@ public struct Linter: Sendable {
                 exclusive = true
                 context.columns[table]?[name] = nil
                 if existed { report(LintRules.dropColumn, "DROP COLUMN \(table).\(name) deletes its data", offset) }
-            case .rename:
+            case .rename(let newName):
                 exclusive = true
+                if let newName, existed, state.transactional {
+                    // The same relation under its new name: already locked, and it existed.
+                    let renamed = LintName(schema: table.schema, name: newName)
+                    if !state.exclusive.contains(renamed) { state.exclusive.append(renamed) }
+                    if state.namesTakenAgain.contains(table) { continue }
+                }
                 if existed { report(LintRules.rename, "renaming \(table) or one of its columns or constraints breaks running clients that use the old name", offset) }
             case .other(let weakLock, _):
                 if !weakLock { exclusive = true }

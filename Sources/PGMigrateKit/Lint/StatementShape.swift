@@ -247,7 +247,8 @@ enum AlterAction: Sendable {
     case setNotNull(column: String)
     case alterType(column: String, type: LintColumnType?, hasUsing: Bool)
     case dropColumn(name: String)
-    case rename
+    /// `RENAME TO name` (`newName`), or a column or constraint rename (nil).
+    case rename(newName: String?)
     /// Anything else; `weakLock` when it takes less than ACCESS EXCLUSIVE.
     case other(weakLock: Bool, rewrites: Bool)
 }
@@ -654,7 +655,7 @@ struct ShapeReader {
             guard let name = r.identifier() else { return .other(weakLock: false, rewrites: false) }
             return .dropColumn(name: name)
         }
-        if r.word("rename") { return .rename }
+        if r.word("rename") { return .rename(newName: r.word("to") ? r.identifier() : nil) }
         // Subcommands that take less than ACCESS EXCLUSIVE.
         if r.word("enable") || r.word("disable") {
             if r.peekWord("trigger") || r.peekWord("replica") || r.peekWord("always") { return .other(weakLock: true, rewrites: false) }

@@ -24,6 +24,11 @@ public struct PartitionMaintainer {
         public var lockTimeoutMilliseconds = 2000
         public var attempts = 5
         public var retryDelayMilliseconds = 250
+        /// Per table: rows of the default partition on days already past
+        /// this many days stay there (purge sets it from its rules): the
+        /// rule's row path takes them next, once, instead of sorting them
+        /// into a partition only to move or drop that partition after.
+        public var leaveInDefaultOlderThanDays: [QualifiedName: Int] = [:]
         public init() {}
     }
 
@@ -78,6 +83,24 @@ public struct PartitionMaintainer {
         ).rows.compactMap { $0[0] }
     }
 
+    /// The upper bound (a UTC day) of the partitions of `table` that are
+    /// neither time partitions nor the default: the legacy partition a
+    /// converted table keeps, `FOR VALUES FROM (MINVALUE) TO (bound)`.
+    static func legacyUpperBound(of table: Table, _ partitioning: RangePartitioning, on connection: Connection) throws -> CivilDay? {
+        let bounds = try connection.transaction { c -> [String] in
+            // Bounds print in the session's time zone: read them in UTC.
+            try c.execute("SET LOCAL TimeZone = 'UTC'")
+            return try c.execute(
+                """
+                SELECT substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM 'TO \\(''([0-9]{4}-[0-9]{2}-[0-9]{2})')
+                FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = pg_catalog.to_regclass($1) AND c.relname <> $2 AND c.relname !~ $3
+                """, [table.name.sql, partitioning.defaultPartitionName(of: table.name).name, "^" + table.name.name + "_p[0-9]{8}$"]
+            ).rows.compactMap { $0[0] }
+        }
+        return bounds.compactMap { CivilDay(iso: $0) }.max()
+    }
+
     /// The UTC day of the partition key, as `YYYY-MM-DD`.
     static func dayExpression(_ table: Table, _ partitioning: RangePartitioning) -> String {
         let key = quoteIdentifierIfNeeded(partitioning.column)
@@ -107,13 +130,15 @@ public struct PartitionMaintainer {
             let digits = name.dropFirst(prefix.count)
             return CivilDay(iso: "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))")
         }
+        // A legacy partition (a converted table, `[MINVALUE, bound)`) already
+        // takes every row before its upper bound: time partitions start there.
+        let covered = try Self.legacyUpperBound(of: table, partitioning, on: connection)
         var wanted: [CivilDay] = []
         var start = made.filter { $0 < todayStart }.max().map { interval.next(after: $0) } ?? todayStart
-        while start < todayStart {
-            wanted.append(start)
-            start = interval.next(after: start)
-        }
-        for _ in 0...partitioning.premake {
+        if let covered, start < covered { start = covered }
+        var last = todayStart
+        for _ in 0..<partitioning.premake { last = interval.next(after: last) }
+        while start <= last {
             wanted.append(start)
             start = interval.next(after: start)
         }
@@ -126,12 +151,15 @@ public struct PartitionMaintainer {
             ).rows.compactMap { $0[0].flatMap { CivilDay(iso: $0) } }
             withRows = Array(Set(days.map { interval.start(containing: $0) })).sorted()
         }
+        let keepBefore = options.leaveInDefaultOlderThanDays[table.name].map { interval.start(containing: today.adding(days: -$0)) }
+        if let keepBefore { withRows = withRows.filter { $0 >= keepBefore } }
         func name(_ day: CivilDay) -> QualifiedName { partitioning.partitionName(of: table.name, startingOn: day) }
 
         if !withRows.isEmpty {
             let toCreate = Array(Set(withRows + wanted.filter { !existing.contains(name($0).name) })).sorted()
             report.movedFromDefault = try withRetries(on: connection) {
-                try moveDefaultRows(table, partitioning, key: key, intervals: toCreate, withRows: Set(withRows), on: connection)
+                try moveDefaultRows(
+                    table, partitioning, key: key, intervals: toCreate, withRows: Set(withRows), keepBefore: keepBefore, on: connection)
             }
             report.created = toCreate.map { name($0).name }
             return report
@@ -151,7 +179,7 @@ public struct PartitionMaintainer {
 
     private func moveDefaultRows(
         _ table: Table, _ partitioning: RangePartitioning, key: Column, intervals: [CivilDay], withRows: Set<CivilDay>,
-        on connection: Connection
+        keepBefore: CivilDay?, on connection: Connection
     ) throws -> Int {
         let renderer = PostgresRenderer()
         let parent = table.name.sql
@@ -181,13 +209,24 @@ public struct PartitionMaintainer {
                     try c.execute(statement.sql)
                 }
             }
-            guard moved == total else {
+            var kept = 0
+            if let keepBefore, partitioning.hasDefaultPartition {
+                // Rows past the rule's age go back to a fresh default, for the
+                // row path: filled as a plain table (no row trigger fires
+                // again), then attached.
+                try c.execute("CREATE TABLE \(defaultName.sql) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+                kept = try c.execute(
+                    "INSERT INTO \(defaultName.sql) (\(columns)) SELECT \(columns) FROM \(moving.sql) WHERE \(keySQL) < \(partitioning.boundLiteral(keepBefore, for: key.type))"
+                ).rowsAffected
+                try c.execute("ALTER TABLE \(parent) ATTACH PARTITION \(defaultName.sql) DEFAULT")
+            }
+            guard moved + kept == total else {
                 // Raised in the transaction, so it rolls back and nothing moves.
                 throw PGMigrateError(
                     .internalError,
                     "partition maintenance of \(table.name): \(total) rows in the default partition but \(moved) sorted; nothing moved")
             }
-            if let statement = renderer.createDefaultPartition(table) { try c.execute(statement.sql) }
+            if keepBefore == nil, let statement = renderer.createDefaultPartition(table) { try c.execute(statement.sql) }
             try c.execute("DROP TABLE \(moving.sql)")
             return moved
         }

@@ -149,16 +149,52 @@ public struct PartitionRetirer {
             try connection.transaction { c in
                 try c.execute("SET LOCAL lock_timeout = '\(options.lockTimeoutMilliseconds)ms'")
                 try c.execute("ALTER TABLE \(table.name.sql) DETACH PARTITION \(partition.sql)")
+                // A foreign key the archive declares the same way stays: ATTACH
+                // adopts it without checking the rows again.
                 let foreignKeys = try c.execute(
-                    "SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass($1) AND contype = 'f' ORDER BY conname",
-                    [partition.sql]
+                    """
+                    SELECT p.conname FROM pg_catalog.pg_constraint p
+                    WHERE p.conrelid = pg_catalog.to_regclass($1) AND p.contype = 'f'
+                      AND pg_catalog.pg_get_constraintdef(p.oid) NOT IN (
+                        SELECT pg_catalog.pg_get_constraintdef(a.oid) FROM pg_catalog.pg_constraint a
+                        WHERE a.conrelid = pg_catalog.to_regclass($2) AND a.contype = 'f')
+                    ORDER BY p.conname
+                    """,
+                    [partition.sql, archive.name.sql]
                 ).rows.compactMap { $0[0] }
                 for name in foreignKeys {
                     try c.execute("ALTER TABLE \(partition.sql) DROP CONSTRAINT \(quoteIdentifierIfNeeded(name))")
                 }
+                // ATTACH wants the archive's CHECK constraints by name: the
+                // partition's equivalent ones (detached, now its own) are renamed.
+                let renames = try c.execute(
+                    """
+                    SELECT DISTINCT ON (a.conname) p.conname, a.conname FROM pg_catalog.pg_constraint p
+                    JOIN pg_catalog.pg_constraint a ON a.conrelid = pg_catalog.to_regclass($2) AND a.contype = 'c'
+                        AND pg_catalog.pg_get_constraintdef(a.oid) = pg_catalog.pg_get_constraintdef(p.oid)
+                    WHERE p.conrelid = pg_catalog.to_regclass($1) AND p.contype = 'c' AND p.conname <> a.conname
+                      AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint x WHERE x.conrelid = p.conrelid AND x.conname = a.conname)
+                    ORDER BY a.conname, p.conname
+                    """, [partition.sql, archive.name.sql]
+                ).rows
+                for row in renames {
+                    guard let from = row[0], let to = row[1] else { continue }
+                    try c.execute("ALTER TABLE \(partition.sql) RENAME CONSTRAINT \(quoteIdentifierIfNeeded(from)) TO \(quoteIdentifierIfNeeded(to))")
+                }
                 let archived = quoteIdentifierIfNeeded(archivedAt)
                 try c.execute("ALTER TABLE \(partition.sql) ADD COLUMN \(archived) \(archivedType.sql) NOT NULL DEFAULT pg_catalog.now()")
                 try c.execute("ALTER TABLE \(partition.sql) ALTER COLUMN \(archived) DROP DEFAULT")
+                // The archive may already have this interval's partition: made
+                // ahead by maintenance (empty), or holding rows the row path
+                // archived while the day straddled the cut-off, sorted out of
+                // the archive's default partition. Its rows join the moving
+                // partition (at most a cron period's worth) and it is dropped.
+                let existing = try c.execute("SELECT pg_catalog.to_regclass($1) IS NOT NULL", [target.sql]).scalar(Bool.self)
+                if existing {
+                    try c.execute("ALTER TABLE \(archive.name.sql) DETACH PARTITION \(target.sql)")
+                    try c.execute("INSERT INTO \(partition.sql) (\(list)) SELECT \(list) FROM \(target.sql)")
+                    try c.execute("DROP TABLE \(target.sql)")
+                }
                 try c.execute("ALTER TABLE \(partition.sql) RENAME TO \(quoteIdentifierIfNeeded(target.name))")
                 if archivePartitioning.hasDefaultPartition {
                     let archiveDefault = archivePartitioning.defaultPartitionName(of: archive.name)

@@ -29,7 +29,8 @@ public struct Purger {
     public struct RuleReport: Codable, Sendable, Equatable {
         public let rule: String
         public let action: String
-        /// Rows changed (or, in a dry run, rows that would change).
+        /// Rows changed (or, in a dry run, rows that would change): by the
+        /// row path and in whole partitions together.
         public let rows: Int
         public let batches: Int
         public let milliseconds: Int
@@ -38,7 +39,7 @@ public struct Purger {
         /// True when --max-runtime stopped the rule before it ran out of rows.
         public let stoppedEarly: Bool
         /// Whole time partitions dropped or moved to the archive (in a dry
-        /// run: that would be); `rows` counts only the rows of the row path.
+        /// run: that would be); `partitionRows` of `rows` went with them.
         public var partitions: [String] = []
         /// The rows those partitions held.
         public var partitionRows: Int = 0
@@ -111,7 +112,19 @@ public struct Purger {
             if let catalog, !options.dryRun {
                 var maintenance = PartitionMaintainer.Options()
                 maintenance.lockTimeoutMilliseconds = options.lockTimeoutMilliseconds
-                try PartitionMaintainer(tables: catalog.tables, options: maintenance).run(on: connection)
+                for rule in rules where PartitionRetirer(rule: rule, catalog: catalog) != nil {
+                    maintenance.leaveInDefaultOlderThanDays[rule.table] = min(
+                        maintenance.leaveInDefaultOlderThanDays[rule.table] ?? rule.olderThanDays, rule.olderThanDays)
+                }
+                // Only tables already partitioned: on a database not migrated
+                // (or not yet converted) the rules' own checks say what to do.
+                let partitioned = try catalog.tables.filter { table in
+                    guard table.partitioning != nil, !table.isExternal else { return false }
+                    return try connection.execute(
+                        "SELECT EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1) AND relkind = 'p')",
+                        [table.name.sql]).scalar(Bool.self)
+                }
+                try PartitionMaintainer(tables: partitioned, options: maintenance).run(on: connection)
             }
             let clock = ContinuousClock()
             let start = clock.now
@@ -152,7 +165,7 @@ public struct Purger {
         if options.dryRun {
             let count = try connection.execute(rule.countSQL).scalar(Int.self)
             var report = RuleReport(
-                rule: rule.name, action: rule.action.verb, rows: count - (byPartition?.partitionRows ?? 0), batches: 0,
+                rule: rule.name, action: rule.action.verb, rows: count, batches: 0,
                 milliseconds: ms(clock.now - started), longestBatchMilliseconds: 0, stoppedEarly: false)
             report.partitions = byPartition?.partitions ?? []
             report.partitionRows = byPartition?.partitionRows ?? 0
@@ -193,7 +206,7 @@ public struct Purger {
             if affected < options.batchSize { break }
         }
         var report = RuleReport(
-            rule: rule.name, action: rule.action.verb, rows: rows, batches: batches,
+            rule: rule.name, action: rule.action.verb, rows: rows + (byPartition?.partitionRows ?? 0), batches: batches,
             milliseconds: ms(clock.now - started),
             longestBatchMilliseconds: max(ms(longest), byPartition?.longestLockMilliseconds ?? 0), stoppedEarly: stoppedEarly)
         report.partitions = byPartition?.partitions ?? []

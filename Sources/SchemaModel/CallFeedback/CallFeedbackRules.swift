@@ -22,9 +22,11 @@ public struct CallFeedbackRules: Hashable, Sendable {
                 tenantColumn: inheritedTenant.column, currentTenant: tenancy.currentTenantFunction, shardLocal: target == .citus)]
             + [anonymizeTextFunction(anonymizer, executeGrantees: [tenancy.serviceRole])]
         for rule in retention {
-            let columns = catalog.table(rule.table)?.columns.map(\.name) ?? []
+            let table = catalog.table(rule.table)
+            let columns = table?.columns.map(\.name) ?? []
             catalog.functions.append(rule.function(
-                columns: columns, executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))
+                columns: columns, executeGrantees: [tenancy.serviceRole], partitioned: table?.isPartitioned ?? false,
+                tenantColumn: target == .citus ? tenancy.column : nil))
         }
         catalog.functions.append(erasure.function(
             executeGrantees: [tenancy.serviceRole], tenantColumn: target == .citus ? tenancy.column : nil))

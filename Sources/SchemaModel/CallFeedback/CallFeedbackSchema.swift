@@ -240,7 +240,7 @@ public enum CallFeedbackSchema {
                 Column("source", .enumType(n.callEventSource), comment: "Where the event came from."),
                 Column("metadata", .jsonb, nullable: true, comment: "Additional event metadata (JSON object)."),
             ],
-            primaryKey: pkey(t),
+            primaryKey: pkey(t, partitionKey: "timestamp"),
             foreignKeys: [
                 sessionForeignKey(t, n),
             ],
@@ -255,7 +255,8 @@ public enum CallFeedbackSchema {
                 Index("idx_call_events_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's events through row-level security."),
                 Index("idx_call_events_timestamp", on: ["timestamp"], comment: "Retention: events by age."),
             ],
-            comment: "Log of events during a call's lifecycle.")
+            comment: "Log of events during a call's lifecycle.",
+            partitioning: partitioning(by: "timestamp"))
     }
 
     static func callResponses(_ n: Names) -> Table {
@@ -360,7 +361,7 @@ public enum CallFeedbackSchema {
                 Column("error_message", .text, nullable: true, comment: "Error message; required when success is false."),
                 createdAt(),
             ],
-            primaryKey: pkey(t),
+            primaryKey: pkey(t, partitionKey: "created_at"),
             foreignKeys: [
                 sessionForeignKey(t, n),
             ],
@@ -377,7 +378,8 @@ public enum CallFeedbackSchema {
                 Index("idx_telephony_provider_logs_business_created", on: ["business_id", "created_at"], comment: "A tenant's provider logs through row-level security."),
                 Index("idx_telephony_provider_logs_created_at", on: ["created_at"], comment: "Retention: provider logs by age."),
             ],
-            comment: "Telephony provider interactions and metrics.")
+            comment: "Telephony provider interactions and metrics.",
+            partitioning: partitioning(by: "created_at"))
     }
 
     /// Events older than the retention window, moved here by the
@@ -394,7 +396,7 @@ public enum CallFeedbackSchema {
         return Table(
             n.callEventsArchive,
             columns: events.columns,
-            primaryKey: pkey(t),
+            primaryKey: pkey(t, partitionKey: "timestamp"),
             foreignKeys: [sessionForeignKey(t, n)],
             checks: events.checks.map { check in
                 var check = check
@@ -405,7 +407,8 @@ public enum CallFeedbackSchema {
                 Index("idx_call_events_archive_session", on: ["call_session_id"], comment: "Covers the foreign key; erasure finds a session's archived events."),
                 Index("idx_call_events_archive_business_timestamp", on: ["business_id", "timestamp"], comment: "A tenant's archived events through row-level security."),
             ],
-            comment: "Call events older than 90 days, moved here by retention; same access rules as call_events.")
+            comment: "Call events older than 90 days, moved here by retention; same access rules as call_events.",
+            partitioning: partitioning(by: "timestamp"))
     }
 
     /// One row per GDPR erasure: when, by whom, how many rows. Never the
@@ -485,7 +488,22 @@ public enum CallFeedbackSchema {
             references: n.callSessions, ["id", "business_id"], onDelete: .cascade, onUpdate: .cascade)
     }
 
+    /// Daily partitions (the default interval: retention runs daily), a
+    /// week made ahead by maintenance and already by the migration that
+    /// creates the table, and a default partition.
+    static func partitioning(by column: String) -> RangePartitioning {
+        RangePartitioning(by: column, premakeOnCreate: true)
+    }
+
     static func pkey(_ table: String) -> PrimaryKey {
         PrimaryKey(name: "\(table)_pkey", columns: ["id"])
+    }
+
+    /// The primary key of a time-partitioned table: the id and the partition
+    /// key (PostgreSQL enforces uniqueness per partition, so every unique key
+    /// of a partitioned table includes its partition key). No foreign key
+    /// references these tables, so the wider key changes no other table.
+    static func pkey(_ table: String, partitionKey: String) -> PrimaryKey {
+        PrimaryKey(name: "\(table)_pkey", columns: ["id", partitionKey])
     }
 }

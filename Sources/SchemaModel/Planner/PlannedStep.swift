@@ -16,6 +16,10 @@ public struct PlannedStep: Hashable, Sendable {
         /// Brief ACCESS EXCLUSIVE steps that use what the files before prepared:
         /// SET NOT NULL over a validated check, ADD CONSTRAINT … USING INDEX.
         case finish
+        /// After validation, one transaction per table converted to a
+        /// time-partitioned one (`PartitionConversion`): the table becomes
+        /// the legacy partition of a new partitioned parent.
+        case partitionSwap
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -27,6 +31,7 @@ public struct PlannedStep: Hashable, Sendable {
             case .concurrent: return "_indexes"
             case .validate: return "_validate"
             case .finish: return "_finish"
+            case .partitionSwap: return "_partition"
             }
         }
 
@@ -47,6 +52,8 @@ public struct PlannedStep: Hashable, Sendable {
     /// Index builds and VALIDATE: may run long without blocking writers, so
     /// they run without `statement_timeout` (lock_timeout still applies).
     public var isLong: Bool
+    /// For a partition swap: the table's name, which names its file.
+    public var convertedTable: String?
 
     public init(
         _ phase: Phase, order: Int, _ summary: String, _ statements: [Statement], hazards: [Hazard] = [],
@@ -91,13 +98,19 @@ public struct SchemaPlan: Hashable, Sendable {
 
     /// The steps of each file, in file order: one group per phase present; a
     /// transactional phase that locks more than one table that existed before
-    /// becomes one group per such table (see `transactions`), with its name.
+    /// becomes one group per such table (see `transactions`), with its name;
+    /// the partition swap is always one group per converted table.
     public func fileGroups() -> [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] {
         var out: [(phase: PlannedStep.Phase, steps: [PlannedStep], table: String?)] = []
         let created = createdTables
         for phase in PlannedStep.Phase.allCases {
             let steps = self.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
+            if phase == .partitionSwap {
+                // One file per converted table: each holds its table's ACCESS EXCLUSIVE lock alone, for milliseconds.
+                for step in steps { out.append((phase, [step], step.convertedTable)) }
+                continue
+            }
             let groups = phase.isTransactional ? Self.transactions(steps, created: created) : [(steps, nil)]
             for (steps, table) in groups { out.append((phase, steps, groups.count > 1 ? table : nil)) }
         }
@@ -105,13 +118,18 @@ public struct SchemaPlan: Hashable, Sendable {
     }
 
     /// One file per group of `fileGroups()`, numbered from `firstVersion`:
-    /// `name` plus the phase's suffix, plus the table when a phase is split.
+    /// `name` plus the phase's suffix, plus the table when a phase is split;
+    /// a partition swap is named after its table.
     public func files(firstVersion: Int, name: String) -> [GeneratedMigration] {
         var out: [GeneratedMigration] = []
         var used = Set<String>()
         for (offset, group) in fileGroups().enumerated() {
             var fileName = name + group.phase.suffix
-            if let table = group.table { fileName += "_" + Self.fileNamePart(table) }
+            if group.phase == .partitionSwap, let table = group.table {
+                fileName = Self.fileNamePart(table) + group.phase.suffix  // `0009_call_events_partition.sql`
+            } else if let table = group.table {
+                fileName += "_" + Self.fileNamePart(table)
+            }
             var unique = fileName
             var n = 2
             while !used.insert(unique).inserted {
@@ -231,6 +249,10 @@ public struct SchemaPlan: Hashable, Sendable {
             text += "-- A later transaction: validation scans without blocking writers (SHARE UPDATE EXCLUSIVE).\n"
         case .finish:
             text += "-- A later transaction: brief ACCESS EXCLUSIVE steps that use what the files before prepared, no scans.\n"
+        case .partitionSwap:
+            text += "-- One transaction: the table becomes the legacy partition of a new time-partitioned parent.\n"
+            text += "-- Its ACCESS EXCLUSIVE lock is held for catalogue work only (milliseconds, whatever its rows):\n"
+            text += "-- the validated bounds CHECK of an earlier file spares ATTACH the scan. Run `pgmigrate maintain` after.\n"
         }
         text += "-- Every statement runs under the migrator's lock_timeout (`pgmigrate migrate --lock-timeout`),\n"
         text += "-- retried when it expires; long steps (index builds, VALIDATE) run without statement_timeout.\n"

@@ -108,7 +108,30 @@ public struct Planner: Sendable {
                 }
             }
         }
+        // Tables the model partitions that are plain in the database: the
+        // conversion recreates everything on them, so their other changes
+        // (the primary key gaining the partition key, …) are its business.
+        var converted = Set<QualifiedName>()
+        for change in changes where change.action == .alter && change.differs(in: .partitioning) {
+            guard case .table(let found)? = change.old, let table = modelTable(found.name) else { continue }
+            let old = actual.table(found.name) ?? found
+            guard old.partitioning == nil, table.partitioning != nil else {
+                throw PlanRefusal(
+                    "changing how \(table.name) is partitioned (\(change.description)) is not planned: only a plain table becomes a time-partitioned one; write that migration by hand (`pgmigrate new`)")
+            }
+            if let column = changes.first(where: { $0.table == table.name && $0.object.kind == .column }) {
+                throw PlanRefusal(
+                    "\(table.name) is converted to a partitioned table and its columns change too (\(column.description)): the legacy partition must have the parent's columns; change the columns in a migration of their own first")
+            }
+            steps += try partitionConversion(from: old, to: table)
+            converted.insert(table.name)
+        }
         for change in changes {
+            if let table = change.table ?? { if case .table(let t)? = change.old { return t.name } else { return nil } }(),
+                converted.contains(table)
+            {
+                continue
+            }
             steps += try plan(change, actual: actual)
         }
         return SchemaPlan(steps: steps)
@@ -173,6 +196,7 @@ public struct Planner: Sendable {
     func createTable(_ table: Table) -> [PlannedStep] {
         let name = table.name
         var statements = [renderer.createTable(table)] + renderer.comments(on: table)
+        if let partitions = renderer.createPartitionsAhead(table) { statements.append(partitions) }
         if let partition = renderer.createDefaultPartition(table) { statements.append(partition) }
         statements += constraintComments(table)
         for index in table.indexes { statements += renderer.createIndex(index, on: name) }
@@ -379,6 +403,11 @@ public struct Planner: Sendable {
         switch (change.action, change.old, change.new) {
         case (.add, _, .index(let inspected)?):
             return [buildIndex(inspected, as: inspected.name, on: table)]
+        case (.drop, .index(let index)?, _) where modelTable(table)?.isPartitioned ?? false:
+            return [PlannedStep(
+                .main, order: 24, "drop index \(schema).\(index.name) on the partitioned table",
+                [renderer.dropIndex(index.name, schema: schema, concurrently: false)], hazards: [.accessExclusiveLock],
+                note: "PostgreSQL cannot drop a partitioned index CONCURRENTLY: brief ACCESS EXCLUSIVE lock on \(table) and its partitions")]
         case (.drop, .index(let index)?, _):
             return [PlannedStep(
                 .concurrent, order: 10, "drop index \(schema).\(index.name) concurrently",
@@ -413,19 +442,27 @@ public struct Planner: Sendable {
     }
 
     func buildIndex(_ inspected: Index, as name: String, on table: QualifiedName, comment: Bool = true) -> PlannedStep {
+        // PostgreSQL builds no index CONCURRENTLY on a partitioned table (0A000).
+        let partitioned = modelTable(table)?.isPartitioned ?? false
         var statements: [Statement]
         if var index = modelIndex(table, inspected.name) {
             index.name = name
             if !comment { index.comment = nil }
-            statements = renderer.createIndex(index, on: table, concurrently: true)
+            statements = renderer.createIndex(index, on: table, concurrently: !partitioned)
         } else if let definition = inspected.definition,
-                  let statement = renderer.createIndex(definition: definition, name: inspected.name, as: name, concurrently: true) {
+                  let statement = renderer.createIndex(definition: definition, name: inspected.name, as: name, concurrently: !partitioned) {
             statements = [statement]
         } else {
-            statements = renderer.createIndex(inspected, on: table, concurrently: true)
+            statements = renderer.createIndex(inspected, on: table, concurrently: !partitioned)
         }
         var hazards: [Hazard] = [.indexBuild]
         if inspected.isUnique { hazards.append(.mayFailOnExistingData) }
+        if partitioned {
+            return PlannedStep(
+                .main, order: 50, "create index \(table.schema).\(name) on the partitioned table", statements, hazards: hazards,
+                note: "PostgreSQL cannot build an index CONCURRENTLY on a partitioned table: writes to every partition wait while it builds; on a large table build it on each partition CONCURRENTLY by hand, then CREATE INDEX … ON ONLY and ALTER INDEX … ATTACH PARTITION",
+                long: true)
+        }
         return PlannedStep(
             .concurrent, order: 20, "create index \(table.schema).\(name) concurrently", statements, hazards: hazards,
             note: "CREATE INDEX CONCURRENTLY: reads and writes go on", long: true)

@@ -33,6 +33,7 @@ public struct PostgresRenderer: Sendable {
             }
             out.append(createTable(created))
             if table.isExternal { continue }
+            if let statement = createPartitionsAhead(table) { out.append(statement) }
             if let statement = createDefaultPartition(table) { out.append(statement) }
             var tableStatements = comments(on: table)
             for index in table.indexes { tableStatements += createIndex(index, on: table.name) }
@@ -130,6 +131,46 @@ public struct PostgresRenderer: Sendable {
         guard let partitioning = table.partitioning, partitioning.hasDefaultPartition, !table.isExternal else { return nil }
         let partition = partitioning.defaultPartitionName(of: table.name)
         return Statement("table \(table.name)", "CREATE TABLE \(partition.sql) PARTITION OF \(table.name.sql) DEFAULT")
+    }
+
+    /// With `premakeOnCreate`: the partitions of the current interval (UTC,
+    /// when the statement runs) and `premake` after it, named and bounded as
+    /// maintenance makes them (`IF NOT EXISTS`, so a later run adds only
+    /// what is missing). `notBefore` is an SQL `date` expression: no
+    /// partition starts before it (a converted table's legacy bound).
+    public func createPartitionsAhead(_ table: Table, notBefore: String? = nil) -> Statement? {
+        guard let partitioning = table.partitioning, partitioning.premakeOnCreate, !table.isExternal,
+            let key = table.column(partitioning.column)
+        else { return nil }
+        let suffix: String
+        switch key.type {
+        case .date: suffix = ""
+        case .timestamp: suffix = " 00:00:00"
+        default: suffix = " 00:00:00+00"
+        }
+        let unit = partitioning.interval.rawValue
+        var start = "pg_catalog.date_trunc(\(quoteLiteral(unit)), (pg_catalog.now() AT TIME ZONE 'UTC')::date)::date"
+        var last = "(\(start) + \(partitioning.premake) * interval \(quoteLiteral("1 " + unit)))::date"
+        if let notBefore { start = "greatest(\(start), \(notBefore))" }
+        last = "greatest(\(last), \(start))"
+        let body = """
+            DECLARE
+                first date := \(start);
+                last date := \(last);
+                next date;
+            BEGIN
+                WHILE first <= last LOOP
+                    next := (first + interval \(quoteLiteral("1 " + unit)))::date;
+                    EXECUTE pg_catalog.format(
+                        'CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF \(table.name.sql) FOR VALUES FROM (%L) TO (%L)',
+                        \(quoteLiteral(table.name.schema)), \(quoteLiteral(table.name.name + "_p")) || pg_catalog.to_char(first, 'YYYYMMDD'),
+                        pg_catalog.to_char(first, 'YYYY-MM-DD') || \(quoteLiteral(suffix)), pg_catalog.to_char(next, 'YYYY-MM-DD') || \(quoteLiteral(suffix)));
+                    first := next;
+                END LOOP;
+            END
+            """
+        let tag = dollarTag(for: body, preferred: "partitions")
+        return Statement("table \(table.name)", "DO \(tag)\n\(body)\n\(tag)")
     }
 
     /// One time partition of a partitioned table, `[from, to)`.

@@ -359,7 +359,9 @@ public struct TypeScriptRenderer: Sendable {
     }
 
     private func fields(of table: Table) throws -> [Field] {
-        let primaryKey = Set(table.primaryKey?.columns ?? [])
+        // A time-partitioned table's key carries its partition key, which is
+        // data (an event's time), not identity: updating it moves the row.
+        let primaryKey = Set(table.primaryKey?.columns ?? []).subtracting(table.partitioning.map { [$0.column] } ?? [])
         return try table.columns.map { column in
             let base = try tsType(column.type, column: column.name, table: table)
             let rowType = column.isNullable ? Self.nullable(base) : base

@@ -66,9 +66,9 @@ BEGIN
 FROM shop.orders s WHERE s.order_id = NEW.order_id;
     IF NOT FOUND THEN
         IF NEW.shop_id IS NULL AND NEW.order_id IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_order_id_fkey'
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_order_id_fkey'
                 USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                      CONSTRAINT = TG_TABLE_NAME || '_order_id_fkey',
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_order_id_fkey',
                       DETAIL = 'Key (order_id)=(' || NEW.order_id || ') is not present in table "orders".';
         END IF;
         RETURN NEW; -- the foreign key (or row-level security) rejects the row

@@ -8,9 +8,9 @@ BEGIN
     IF NEW.shop_id IS NULL THEN
         SELECT p.shop_id INTO NEW.shop_id FROM shop.orders p WHERE p.order_id = NEW.order_id;
         IF NOT FOUND AND NEW.order_id IS NOT NULL THEN
-            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, TG_TABLE_NAME || '_order_id_fkey'
+            RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME, coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_order_id_fkey'
                 USING ERRCODE = 'foreign_key_violation', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                      CONSTRAINT = TG_TABLE_NAME || '_order_id_fkey',
+                      CONSTRAINT = coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = TG_RELID), TG_TABLE_NAME) || '_order_id_fkey',
                       DETAIL = 'Key (order_id)=(' || NEW.order_id || ') is not present in table "orders".';
         END IF;
     END IF;
