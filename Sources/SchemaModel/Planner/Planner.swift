@@ -460,8 +460,7 @@ public struct Planner: Sendable {
         if partitioned {
             return PlannedStep(
                 .main, order: 50, "create index \(table.schema).\(name) on the partitioned table", statements, hazards: hazards,
-                note: "PostgreSQL cannot build an index CONCURRENTLY on a partitioned table: writes to every partition wait while it builds; on a large table build it on each partition CONCURRENTLY by hand, then CREATE INDEX … ON ONLY and ALTER INDEX … ATTACH PARTITION",
-                long: true)
+                note: "PostgreSQL cannot build an index CONCURRENTLY on a partitioned table: writes to every partition wait while it builds (so the migrator's statement_timeout, when set, stays on to bound that wait); on a large table build it on each partition CONCURRENTLY by hand, then CREATE INDEX … ON ONLY and ALTER INDEX … ATTACH PARTITION")
         }
         return PlannedStep(
             .concurrent, order: 20, "create index \(table.schema).\(name) concurrently", statements, hazards: hazards,
