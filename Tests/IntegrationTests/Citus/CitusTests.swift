@@ -19,6 +19,11 @@ final class CitusTests: XCTestCase {
     static let serviceLogin = "pgmigrate_citus_service"
     nonisolated(unsafe) static var prepared = false
     static let lock = NSLock()
+    /// Today's date in UTC (`2026-12-02`), the day of a partition the migration made.
+    static var todayUTC: String {
+        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: Date())
+        return String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+    }
 
     var settings: ConnectionSettings!
 
@@ -151,7 +156,7 @@ final class CitusTests: XCTestCase {
         let admin = try connect()
         let placed = try admin.execute("""
             SELECT logicalrelid::text AS t, CASE WHEN partmethod = 'h' THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'other' END AS how
-            FROM pg_dist_partition ORDER BY 1
+            FROM pg_dist_partition JOIN pg_class c ON c.oid = logicalrelid WHERE NOT c.relispartition ORDER BY 1
             """).rows.map { "\($0["t"] ?? "") \($0["how"] ?? "")" }
         XCTAssertEqual(Set(placed), [
             "businesses reference", "customer_verifications reference", "phone_encryption_key_check reference",
@@ -251,15 +256,18 @@ final class CitusTests: XCTestCase {
         let c = try connect()
         let business = try newBusiness(c)
         let session = try newSession(c, business: business)
-        try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "initiated", at: "2025-09-22 10:00:00+00") }
+        // Today's times: the rows land in a day partition the migration made,
+        // not in the default partition (which drift reports until maintenance runs).
+        let day = Self.todayUTC
+        try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "initiated", at: "\(day) 10:00:00+00") }
         assertRule("call_events.event_type: completed is not allowed", "completed while initiated") {
-            try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "completed", at: "2025-09-22 10:01:00+00") }
+            try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "completed", at: "\(day) 10:01:00+00") }
         }
         assertRule("is earlier than the session's latest event", "earlier than the latest event") {
-            try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "connecting", at: "2025-09-22 09:59:00+00") }
+            try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "connecting", at: "\(day) 09:59:00+00") }
         }
         // Boundary: the same instant is not earlier.
-        try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "connecting", at: "2025-09-22 10:00:00+00") }
+        try tenant(c, business) { try insertEvent(c, session: session, business: business, type: "connecting", at: "\(day) 10:00:00+00") }
         // An unknown session: the composite foreign key refuses it.
         assertSQLState(.foreignKeyViolation, "a session that does not exist") {
             try tenant(c, business) { try insertEvent(c, session: UUID(), business: business, type: "initiated") }
