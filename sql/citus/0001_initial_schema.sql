@@ -1089,7 +1089,7 @@ BEGIN
                   HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.call_session_id::text));
-    SELECT s.status::text, s.business_id, (SELECT max(e.timestamp) FROM public.call_events e WHERE e.call_session_id = s.id AND e.business_id = NEW.business_id) INTO session_status, session_tenant, latest
+    SELECT s.status::text, s.business_id, (SELECT max(e.timestamp) FROM public.call_events e WHERE e.call_session_id = s.id AND e.business_id = NEW.business_id AND e.timestamp > NEW.timestamp) INTO session_status, session_tenant, latest
 FROM public.call_sessions s WHERE s.id = NEW.call_session_id AND s.business_id = NEW.business_id;
     IF NOT FOUND THEN
         IF NEW.business_id IS NULL AND NEW.call_session_id IS NOT NULL THEN

@@ -18,7 +18,7 @@ BEGIN
                   HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.order_id::text));
-    SELECT s.state::text, (SELECT max(e.written_at) FROM shop.order_notes e WHERE e.order_id = s.order_id) INTO session_status, latest
+    SELECT s.state::text, (SELECT max(e.written_at) FROM shop.order_notes e WHERE e.order_id = s.order_id AND e.written_at > NEW.written_at) INTO session_status, latest
 FROM shop.orders s WHERE s.order_id = NEW.order_id;
     IF NOT FOUND THEN
         RETURN NEW; -- the foreign key (or row-level security) rejects the row
@@ -62,7 +62,7 @@ BEGIN
                   HINT = 'the ordering and status rules compare against events committed by other sessions, which an older snapshot cannot see';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(1885826353, pg_catalog.hashtext(NEW.order_id::text));
-    SELECT s.state::text, s.shop_id, (SELECT max(e.written_at) FROM shop.order_notes e WHERE e.order_id = s.order_id) INTO session_status, session_tenant, latest
+    SELECT s.state::text, s.shop_id, (SELECT max(e.written_at) FROM shop.order_notes e WHERE e.order_id = s.order_id AND e.written_at > NEW.written_at) INTO session_status, session_tenant, latest
 FROM shop.orders s WHERE s.order_id = NEW.order_id;
     IF NOT FOUND THEN
         IF NEW.shop_id IS NULL AND NEW.order_id IS NOT NULL THEN
