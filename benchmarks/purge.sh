@@ -165,15 +165,20 @@ fi
 psql_db <<'SQL'
 CREATE TABLE bench_flag (stop boolean NOT NULL);
 INSERT INTO bench_flag VALUES (false);
+-- Inserts (with their commit) that took over 10 ms: when, and how long.
+CREATE TABLE bench_slow (at timestamptz NOT NULL, ms double precision NOT NULL);
 CREATE PROCEDURE bench_insert() LANGUAGE plpgsql AS $$
-DECLARE i int := 0;
+DECLARE i int := 0; t0 timestamptz; ms double precision;
 BEGIN
     LOOP
         EXIT WHEN (SELECT stop FROM bench_flag);
+        t0 := clock_timestamp();
         INSERT INTO public.call_events (call_session_id, event_type, source, event_data)
         SELECT id, 'question_asked', 'ai', jsonb_build_object('i', i) FROM bench_live WHERE n = 1 + i % 100;
         i := i + 1;
         COMMIT;
+        ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+        IF ms > 10 THEN INSERT INTO bench_slow VALUES (t0, ms); COMMIT; END IF;
     END LOOP;
 END $$;
 SQL
@@ -193,11 +198,14 @@ reload
 start_inserter
 C0=$(live_count); T0=$(now_ms); sleep "$BASELINE_SECONDS"; C1=$(live_count); T1=$(now_ms)
 BASE_RATE=$(( (C1 - C0) * 1000 / (T1 - T0) ))
+slowest() { psql_db -At -c "SELECT coalesce(round(max(ms)::numeric), 0) FROM bench_slow WHERE at >= to_timestamp($1 / 1000.0) AND at < to_timestamp($2 / 1000.0)"; }
+BASE_SLOWEST=$(slowest "$T0" "$T1")
 # The inserter during the purge.
 C0=$(live_count); T0=$(now_ms)
 "$BIN" purge --database-url "$URL" --rule call_events_archive --json ${PURGE_ARGS:-} >/tmp/pgm_bench_b.json
 C1=$(live_count); T1=$(now_ms)
 stop_inserter
+DURING_SLOWEST=$(slowest "$T0" "$T1")
 check_moved
 DURING_RATE=$(( (C1 - C0) * 1000 / (T1 - T0) ))
 LONGEST=$(json_field /tmp/pgm_bench_b.json longestBatchMilliseconds)
@@ -214,4 +222,5 @@ printf '%-58s %s\n' "(b) longest transaction (batch or partition move), idle (ms
 printf '%-58s %s\n' "(b) longest transaction with concurrent inserter (target <= 60)" "$LONGEST ms ($BATCHES_B batches)  pass: $(pass "$LONGEST <= 60")"
 printf '%-58s %s\n' "(b) inserter alone (rows/s, one row per transaction)" "$BASE_RATE"
 printf '%-58s %s\n' "(b) inserter during the purge (rows/s)" "$DURING_RATE"
+printf '%-58s %s\n' "(b) inserter's slowest insert alone / during the purge (ms)" "$BASE_SLOWEST / $DURING_SLOWEST"
 printf '%-58s %s\n' "(b) inserted rows live / archived" "$INSERTED_TOTAL / $ARCHIVED_LIVE"
