@@ -23,6 +23,9 @@
 #              past the age detached and dropped in its own transaction, then
 #              the batch path through the parent, as PartitionRetirer and the
 #              retention function do;
+#   partitions-nocount (boundary only) the same without counting each
+#              partition's rows first (PartitionRetirer counts them for its
+#              report; here they are counted before the timing);
 #   straddle by its partition (mid-day, measured on the boundary case's table
 #              once its whole partitions are gone, the same state the
 #              partitions method reaches before its batches): the straddling
@@ -77,7 +80,7 @@ INSERT INTO single_b SELECT * FROM bench_log;
 DO \$\$
 DECLARE d date; p text;
 BEGIN
-    FOREACH p IN ARRAY ARRAY['parts_t', 'parts_b'] LOOP
+    FOREACH p IN ARRAY ARRAY['parts_t', 'parts_b', 'parts_c'] LOOP
         EXECUTE format('CREATE TABLE %I (LIKE bench_log INCLUDING ALL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)', p);
         EXECUTE format('CREATE INDEX ON %I (at)', p);
         EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT WITH (autovacuum_enabled = off)', p || '_default', p);
@@ -90,6 +93,11 @@ END
 \$\$;
 INSERT INTO parts_t SELECT * FROM bench_log;
 INSERT INTO parts_b SELECT * FROM bench_log;
+INSERT INTO parts_c SELECT * FROM bench_log;
+-- parts_c's partitions' rows, counted before any timing (its run does not count).
+CREATE TABLE bench_counts AS
+SELECT c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', c.relname), false, true, '')))[1]::text::bigint AS n
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'parts_c'::regclass;
 DROP TABLE bench_log;
 VACUUM ANALYZE;
 CHECKPOINT;
@@ -120,7 +128,7 @@ END
 \$\$;
 
 -- Retention by partition: each whole partition past the age detached and dropped, then the row path.
-CREATE PROCEDURE purge_partitions(tbl text, cutoff timestamptz, INOUT parts int, INOUT part_rows bigint, INOUT longest_ms double precision, INOUT count_ms double precision)
+CREATE PROCEDURE purge_partitions(tbl text, cutoff timestamptz, counted boolean, INOUT parts int, INOUT part_rows bigint, INOUT longest_ms double precision, INOUT count_ms double precision)
 LANGUAGE plpgsql AS \$\$
 DECLARE r record; t0 timestamptz; n bigint;
 BEGIN
@@ -131,7 +139,11 @@ BEGIN
         EXIT WHEN ((r.d + 1)::text || ' 00:00:00+00')::timestamptz > cutoff;
         -- The rows it holds, counted as PartitionRetirer does for its report.
         t0 := clock_timestamp();
-        EXECUTE format('SELECT count(*) FROM %I', r.relname) INTO n;
+        IF counted THEN
+            EXECUTE format('SELECT count(*) FROM %I', r.relname) INTO n;
+        ELSE
+            SELECT b.n INTO n FROM bench_counts b WHERE b.relname = r.relname;
+        END IF;
         count_ms := count_ms + extract(epoch FROM clock_timestamp() - t0) * 1000;
         t0 := clock_timestamp();
         SET LOCAL lock_timeout = '2s';
@@ -159,8 +171,8 @@ SQL
 single() { # table, cut-off
   run single "WITH d AS (DELETE FROM $1 WHERE at < '$2' RETURNING id) SELECT count(*) || '|' || round(extract(epoch FROM clock_timestamp() - :'t0')::numeric * 1000, 1) || '|all rows in one statement' AS result FROM d \\gset"
 }
-partitions() { # table, cut-off
-  run partitions "CALL purge_partitions('$1', '$2', 0, 0, 0, 0) \\gset
+partitions() { # table, cut-off[, false: without counting the rows]
+  run "partitions${3:+-nocount}" "CALL purge_partitions('$1', '$2', ${3:-true}, 0, 0, 0, 0) \\gset
 SELECT :'longest_ms' AS part_longest, round(extract(epoch FROM clock_timestamp() - :'t0')::numeric * 1000, 1) AS part_ms \\gset
 CALL purge_batches('$1', $BATCH, true, '$2', 0, 0) \\gset
 SELECT (:'part_rows'::bigint + :'total'::bigint) || '|' || round(greatest(:'part_longest'::numeric, :'longest_ms'::numeric), 1) || '|' || :'parts' || ' partitions (' || :'part_rows' || ' rows) in ' || :'part_ms' || ' ms (longest ' || round(:'part_longest'::numeric, 1) || '; counting their rows ' || round(:'count_ms'::numeric, 1) || ' ms of it) + ' || :'total' || ' rows by batches through the parent in ' || round(extract(epoch FROM clock_timestamp() - :'t0')::numeric * 1000 - :'part_ms'::numeric, 1) || ' ms (longest ' || round(:'longest_ms'::numeric, 1) || ')' AS result \\gset"
@@ -177,27 +189,29 @@ log "boundary: single DELETE ... RETURNING"
 SB=$(single single_b "$BOUND")
 log "boundary: partitions"
 PB=$(partitions parts_b "$BOUND")
+log "boundary: partitions, rows not counted"
+PC=$(partitions parts_c "$BOUND" false)
 log "mid-day: the straddling day by its partition (parts_b_p$STRADDLE)"
 ST=$(run straddle "CALL purge_batches('parts_b_p$STRADDLE', $BATCH, false, '$MID', 0, 0) \\gset
 SELECT :'total' || '|' || round(:'longest_ms'::numeric, 1) || '|$BATCH-row batches on parts_b_p$STRADDLE itself' AS result \\gset")
 
-python3 - "$S" "$B" "$P" "$ST" "$SB" "$PB" <<'PY'
+python3 - "$S" "$B" "$P" "$ST" "$SB" "$PB" "$PC" <<'PY'
 import sys
 rows = [line.split('|') for line in sys.argv[1:]]
 def table(title, base, lines):
     base_rate = int(base[3]) / (float(base[2]) / 1000)
     base_wal = int(base[1])
     print(f"\n{title}")
-    print(f"{'method':<11} {'rows':>9} {'time ms':>10} {'rows/s':>11} {'x single':>9} {'WAL MB':>9} {'% single WAL':>13} {'longest txn ms':>15}  note")
+    print(f"{'method':<18} {'rows':>9} {'time ms':>10} {'rows/s':>11} {'x single':>9} {'WAL MB':>9} {'% single WAL':>13} {'longest txn ms':>15}  note")
     for label, wal, ms, n, longest, note in lines:
         rate = int(n) / (float(ms) / 1000)
-        print(f"{label:<11} {int(n):>9} {float(ms):>10.1f} {rate:>11.0f} {rate / base_rate:>9.2f} {int(wal) / 1e6:>9.1f} {100 * int(wal) / base_wal:>12.2f}% {float(longest):>15.1f}  {note}")
-S, B, P, ST, SB, PB = rows
+        print(f"{label:<18} {int(n):>9} {float(ms):>10.1f} {rate:>11.0f} {rate / base_rate:>9.2f} {int(wal) / 1e6:>9.1f} {100 * int(wal) / base_wal:>12.2f}% {float(longest):>15.1f}  {note}")
+S, B, P, ST, SB, PB, PC = rows
 table("mid-day cut-off (one day partition straddles it)", S, [S, B, P, ST])
 # partitions with the straddling day by its partition: the boundary case's
 # partition step (the same partitions) plus the straddle row above.
 comb = ["part+strad", str(int(PB[1]) + int(ST[1])), str(float(PB[2]) + float(ST[2])), str(int(PB[3]) + int(ST[3])),
         str(max(float(PB[4]), float(ST[4]))), "boundary partitions + straddle by its partition (sum of two rows)"]
 table("mid-day, straddling day by its partition (composed)", S, [comb])
-table("boundary cut-off (old data fills whole partitions)", SB, [SB, PB])
+table("boundary cut-off (old data fills whole partitions)", SB, [SB, PB, PC])
 PY
