@@ -3,9 +3,19 @@
 #
 #   benchmarks/purge.sh            throwaway server unless DATABASE_URL is set
 #
-# Loads EVENTS backdated call events (SESSIONS sessions x EVENTS/SESSIONS events,
-# all older than 90 days; triggers skipped for the load with
-# session_replication_role = replica) and measures:
+# Migrates a database with every file in sql/ (the shipped model: call_events
+# and call_events_archive partitioned by day), loads EVENTS backdated call
+# events (SESSIONS sessions x EVENTS/SESSIONS events, all 100-200 days old;
+# triggers skipped for the load with session_replication_role = replica) in
+# one of two shapes (SHAPE):
+#   days    (default) the steady state: the legacy partitions the conversion
+#           made are gone (retired), the old rows sit in their day partitions
+#           (sorted there by `pgmigrate maintain`), so purge moves whole
+#           partitions into the archive;
+#   legacy  a database just converted from 0005: every old row is in
+#           call_events_legacy, whose range reaches past today, so purge
+#           archives them all by the batched row path through the parent;
+# and measures:
 #   (a) archive throughput of `pgmigrate purge --rule call_events_archive`
 #       against one single-statement DELETE ... RETURNING / INSERT of all rows
 #       on an identical copy (target: purge >= 0.6x the single statement);
@@ -15,7 +25,7 @@
 #       keeps inserting; reports its rate during the purge and alone.
 # Environment: EVENTS (default 1000000), SESSIONS (default 10000),
 # BASELINE_SECONDS (inserter alone, default 5), PURGE_ARGS (extra purge flags),
-# SKIP_CONCURRENT=1 (only (a): for the 10M-event scaling run).
+# SKIP_CONCURRENT=1 (only (a): for the 10M-event scaling run), SHAPE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +37,8 @@ EVENTS=${EVENTS:-1000000}
 SESSIONS=${SESSIONS:-10000}
 PER_SESSION=$(( EVENTS / SESSIONS ))
 BASELINE_SECONDS=${BASELINE_SECONDS:-5}
+SHAPE=${SHAPE:-days}
+[[ $SHAPE == days || $SHAPE == legacy ]] || { echo "purge.sh: SHAPE must be days or legacy, not '$SHAPE'" >&2; exit 64; }
 DB="pgm_bench_$$"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -53,7 +65,11 @@ cleanup() {
 trap cleanup EXIT
 
 psql_admin -c "CREATE DATABASE $DB"
-psql_db -f sql/0001_initial_schema.sql >/dev/null
+"$BIN" migrate --database-url "$URL" --dir sql >/dev/null
+if [[ $SHAPE == days ]]; then
+  # The conversion's legacy partitions, as after retention retired them (empty here).
+  psql_db -c "DROP TABLE public.call_events_legacy" -c "DROP TABLE public.call_events_archive_legacy"
+fi
 
 log "loading $SESSIONS sessions x $PER_SESSION events"
 T0=$(now_ms)
@@ -91,6 +107,8 @@ TRUNCATE public.call_events, public.call_events_archive;
 INSERT INTO public.call_events (id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata)
 SELECT id, call_session_id, business_id, event_type, event_data, timestamp, source, metadata FROM bench_events_src;
 SQL
+  # days: the rows went to the default partition; maintenance sorts them into day partitions.
+  if [[ $SHAPE == days ]]; then "$BIN" maintain --database-url "$URL" >/dev/null; fi
   psql_db -c "VACUUM ANALYZE public.call_events" -c "VACUUM ANALYZE public.call_events_archive" -c "CHECKPOINT"
   log "reloaded $(psql_db -At -c 'SELECT count(*) FROM public.call_events') events in $(( ($(now_ms) - t) / 1000 )) s"
 }
@@ -105,7 +123,7 @@ check_moved() {
 }
 
 json_field() { # json_field FILE FIELD: the field of the first report
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0][sys.argv[2]])' "$1" "$2"
+  python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))[0].get(sys.argv[2], 0); print(len(v) if isinstance(v, list) else v)' "$1" "$2"
 }
 
 # (a1) pgmigrate purge, default batch size, nothing else running.
@@ -116,6 +134,7 @@ PURGE_MS=$(( $(now_ms) - T0 ))
 check_moved
 PURGE_BATCHES=$(json_field /tmp/pgm_bench_a.json batches)
 PURGE_LONGEST_IDLE=$(json_field /tmp/pgm_bench_a.json longestBatchMilliseconds)
+PURGE_PARTS="$(json_field /tmp/pgm_bench_a.json partitions) partitions ($(json_field /tmp/pgm_bench_a.json partitionRows) rows)"
 
 # (a2) one statement.
 reload
@@ -135,8 +154,8 @@ SINGLE_RATE=$(( EVENTS * 1000 / SINGLE_MS ))
 RATIO=$(python3 -c "print(f'{$PURGE_RATE / $SINGLE_RATE:.2f}')")
 pass() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo yes; else echo NO; fi; }
 if [[ -n ${SKIP_CONCURRENT:-} ]]; then
-  printf '\n%s\n' "pgmigrate purge ($EVENTS events, $SESSIONS sessions; $(load_line))"
-  printf '%-58s %s\n' "(a) purge --rule call_events_archive (default batch)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_BATCHES batches, longest $PURGE_LONGEST_IDLE ms)"
+  printf '\n%s\n' "pgmigrate purge ($EVENTS events, SHAPE=$SHAPE, $SESSIONS sessions; $(load_line))"
+  printf '%-58s %s\n' "(a) purge --rule call_events_archive (default batch)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_PARTS + $PURGE_BATCHES batches, longest $PURGE_LONGEST_IDLE ms)"
   printf '%-58s %s\n' "(a) one statement DELETE ... RETURNING -> INSERT" "$SINGLE_RATE rows/s ($SINGLE_MS ms)"
   printf '%-58s %s\n' "(a) ratio purge / single statement (target >= 0.6)" "$RATIO  pass: $(pass "$RATIO >= 0.6")"
   exit 0
@@ -146,15 +165,20 @@ fi
 psql_db <<'SQL'
 CREATE TABLE bench_flag (stop boolean NOT NULL);
 INSERT INTO bench_flag VALUES (false);
+-- Inserts (with their commit) that took over 10 ms: when, and how long.
+CREATE TABLE bench_slow (at timestamptz NOT NULL, ms double precision NOT NULL);
 CREATE PROCEDURE bench_insert() LANGUAGE plpgsql AS $$
-DECLARE i int := 0;
+DECLARE i int := 0; t0 timestamptz; ms double precision;
 BEGIN
     LOOP
         EXIT WHEN (SELECT stop FROM bench_flag);
+        t0 := clock_timestamp();
         INSERT INTO public.call_events (call_session_id, event_type, source, event_data)
         SELECT id, 'question_asked', 'ai', jsonb_build_object('i', i) FROM bench_live WHERE n = 1 + i % 100;
         i := i + 1;
         COMMIT;
+        ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+        IF ms > 10 THEN INSERT INTO bench_slow VALUES (t0, ms); COMMIT; END IF;
     END LOOP;
 END $$;
 SQL
@@ -174,25 +198,29 @@ reload
 start_inserter
 C0=$(live_count); T0=$(now_ms); sleep "$BASELINE_SECONDS"; C1=$(live_count); T1=$(now_ms)
 BASE_RATE=$(( (C1 - C0) * 1000 / (T1 - T0) ))
+slowest() { psql_db -At -c "SELECT coalesce(round(max(ms)::numeric), 0) FROM bench_slow WHERE at >= to_timestamp($1 / 1000.0) AND at < to_timestamp($2 / 1000.0)"; }
+BASE_SLOWEST=$(slowest "$T0" "$T1")
 # The inserter during the purge.
 C0=$(live_count); T0=$(now_ms)
 "$BIN" purge --database-url "$URL" --rule call_events_archive --json ${PURGE_ARGS:-} >/tmp/pgm_bench_b.json
 C1=$(live_count); T1=$(now_ms)
 stop_inserter
+DURING_SLOWEST=$(slowest "$T0" "$T1")
 check_moved
 DURING_RATE=$(( (C1 - C0) * 1000 / (T1 - T0) ))
 LONGEST=$(json_field /tmp/pgm_bench_b.json longestBatchMilliseconds)
-BATCHES_B=$(json_field /tmp/pgm_bench_b.json batches)
+BATCHES_B="$(json_field /tmp/pgm_bench_b.json partitions) partitions + $(json_field /tmp/pgm_bench_b.json batches)"
 INSERTED_TOTAL=$(live_count)
 ARCHIVED_LIVE=$(psql_db -At -c "SELECT count(*) FROM public.call_events_archive WHERE call_session_id IN (SELECT id FROM bench_live)")
 
-printf '\n%-58s %s\n' "pgmigrate purge benchmark ($EVENTS events, $SESSIONS sessions, PostgreSQL $(psql_db -At -c 'SHOW server_version'); $(load_line))" ""
+printf '\n%-58s %s\n' "pgmigrate purge benchmark ($EVENTS events, SHAPE=$SHAPE, $SESSIONS sessions, PostgreSQL $(psql_db -At -c 'SHOW server_version'); $(load_line))" ""
 printf '%-58s %s\n' "------------------------------------------------------------" "--------------------"
-printf '%-58s %s\n' "(a) purge --rule call_events_archive (default batch)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_BATCHES batches)"
+printf '%-58s %s\n' "(a) purge --rule call_events_archive (default batch)" "$PURGE_RATE rows/s ($PURGE_MS ms, $PURGE_PARTS + $PURGE_BATCHES batches)"
 printf '%-58s %s\n' "(a) one statement DELETE ... RETURNING -> INSERT" "$SINGLE_RATE rows/s ($SINGLE_MS ms)"
 printf '%-58s %s\n' "(a) ratio purge / single statement (target >= 0.6)" "$RATIO  pass: $(pass "$RATIO >= 0.6")"
-printf '%-58s %s\n' "(b) longest batch, idle (ms)" "$PURGE_LONGEST_IDLE"
-printf '%-58s %s\n' "(b) longest batch with concurrent inserter (target <= 60)" "$LONGEST ms ($BATCHES_B batches)  pass: $(pass "$LONGEST <= 60")"
+printf '%-58s %s\n' "(b) longest transaction (batch or partition move), idle (ms)" "$PURGE_LONGEST_IDLE"
+printf '%-58s %s\n' "(b) longest transaction with concurrent inserter (target <= 60)" "$LONGEST ms ($BATCHES_B batches)  pass: $(pass "$LONGEST <= 60")"
 printf '%-58s %s\n' "(b) inserter alone (rows/s, one row per transaction)" "$BASE_RATE"
 printf '%-58s %s\n' "(b) inserter during the purge (rows/s)" "$DURING_RATE"
+printf '%-58s %s\n' "(b) inserter's slowest insert alone / during the purge (ms)" "$BASE_SLOWEST / $DURING_SLOWEST"
 printf '%-58s %s\n' "(b) inserted rows live / archived" "$INSERTED_TOTAL / $ARCHIVED_LIVE"
