@@ -29,7 +29,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var deployment: DeploymentOptions
-    @Option(help: "Migrations directory.") var dir: String = "sql"
+    @Option(help: "Migrations directory.") var dir: String = MigrationOptions.defaultDirectory
     @Option(help: "Name of the new migration (NNNN_<name>.sql).") var name: String = "schema_change"
     @Flag(help: "Print the file(s) on stdout instead of writing them.") var dryRun = false
     @Flag(help: "Print the steps and their hazards as JSON on stdout (writes the files unless --dry-run).") var json = false
@@ -180,7 +180,7 @@ struct New: ParsableCommand {
         abstract: "Create an empty migration NNNN_<name>.sql with the next version, for a hand-written (data) migration.")
 
     @Argument(help: "The migration's name (letters, digits, _ or -).") var name: String
-    @Option(help: "Migrations directory.") var dir: String = "sql"
+    @Option(help: "Migrations directory.") var dir: String = MigrationOptions.defaultDirectory
 
     func validate() throws {
         if !SchemaEvolution.isValidName(name) {

@@ -20,7 +20,7 @@ struct Lint: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, github }
 
     @Option(name: .customLong("dir"), help: ArgumentHelp("Directory of NNNN_name.sql migration files.", valueName: "path"))
-    var directory = "sql"
+    var directory = MigrationOptions.defaultDirectory
     @Argument(help: "Files to lint (default: the pending files of --dir).") var files: [String] = []
     @Flag(help: "Lint every file of --dir, without asking a database which are pending.") var all = false
     @Flag(help: "Shortcut for --format json.") var json = false

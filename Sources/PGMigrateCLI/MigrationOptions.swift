@@ -6,8 +6,11 @@ import PGMigrateKit
 /// to wait for locks. The defaults are `MigratorOptions`' own, so a command
 /// given none of these options (`PGMigrate.quickMigrate`) runs the same.
 struct MigrationOptions: ParsableArguments {
+    /// Where migration files are when `--dir` is not given.
+    static let defaultDirectory = "sql"
+
     @Option(name: .customLong("dir"), help: ArgumentHelp("Directory of NNNN_name.sql migration files.", valueName: "path"))
-    var directory = "sql"
+    var directory = MigrationOptions.defaultDirectory
 
     @Option(help: ArgumentHelp("Seconds to wait for another migrator's lock before giving up (exit 5).", valueName: "seconds"))
     var lockWait: Double = MigratorOptions().lockWait

@@ -75,7 +75,7 @@ public struct PGMigrate: ParsableCommand {
                 return nil
             }
         }
-        return (directory ?? "sql", databaseURL, json)
+        return (directory ?? MigrationOptions.defaultDirectory, databaseURL, json)
     }
 
     /// Runs the command over `provider`'s model; every error becomes one
